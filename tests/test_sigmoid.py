@@ -1,0 +1,148 @@
+"""Tests of q1_sigmoid: classic values, mpmath references, extremes, dtype rules, properties."""
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from q1_sigmoid import sigmoid, sigmoid_grad, test_sigmoid_basic
+
+
+def mp_sigmoid(x):
+    """1 / (1 + exp(-x)) at 50 significant digits (mpmath), rounded once to float64."""
+    with mpmath.workdps(50):
+        return float(1 / (1 + mpmath.exp(-mpmath.mpf(float(x)))))
+
+
+def ulp_error(got, x):
+    expected = np.array([mp_sigmoid(v) for v in np.ravel(x)]).reshape(np.shape(x))
+    return np.abs(got - expected) / np.spacing(expected)
+
+
+# The classic assignment's sanity values.
+def test_classic_sanity_values():
+    x = np.array([[1, 2], [-1, -2]])
+    f = sigmoid(x)
+    np.testing.assert_allclose(f, [[0.73105858, 0.88079708], [0.26894142, 0.11920292]], atol=5e-9)
+    np.testing.assert_allclose(sigmoid_grad(f), [[0.19661193, 0.10499359],
+                                                 [0.19661193, 0.10499359]], atol=5e-9)
+
+
+def test_script_check_prints_and_passes(capsys):
+    test_sigmoid_basic()
+    assert "passed" in capsys.readouterr().out
+
+
+def test_at_most_4_ulp_on_a_grid():
+    x = np.concatenate([np.linspace(-700, 40, 4001), np.linspace(-1, 1, 1001), [1e-300, -5e-324]])
+    assert ulp_error(sigmoid(x), x).max() <= 4
+
+
+@given(st.floats(-700, 1e308))
+def test_at_most_4_ulp_for_x_above_minus_700(x):
+    assert ulp_error(sigmoid(np.array([x])), [x])[0] <= 4
+
+
+def test_subnormal_results_below_the_overflow_point_of_exp():
+    # exp(-x) overflows below x = -709.78; sigmoid(x) ~ exp(x) is still representable to -745.
+    x = np.array([-709.0, -710.0, -720.0, -740.0, -745.0, -746.0, -1000.0])
+    got = sigmoid(x)
+    expected = [mp_sigmoid(v) for v in x]
+    np.testing.assert_allclose(got[:3], expected[:3], rtol=1e-13)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-323)
+
+
+@pytest.mark.parametrize("x, dtype", [(1000.0, np.float64), (100.0, np.float32),
+                                      (60000.0, np.float16), (1e308, np.float64)])
+def test_no_overflow_warning_at_extremes(x, dtype):
+    v = np.array([-x, x], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = sigmoid(v)
+    assert got.dtype == dtype
+    assert got[1] == 1 and 0 <= got[0] < np.finfo(dtype).tiny
+
+
+def test_infinities_and_nan():
+    np.testing.assert_array_equal(sigmoid(np.array([np.inf, -np.inf, np.nan])), [1.0, 0.0, np.nan])
+
+
+@pytest.mark.parametrize("func", [sigmoid, sigmoid_grad])
+@pytest.mark.parametrize("dtype, out_dtype", [
+    (np.bool_, np.float64), (np.int32, np.float64), (np.uint8, np.float64),
+    (np.float16, np.float16), (np.float32, np.float32), (np.float64, np.float64),
+])
+def test_dtype_rules(func, dtype, out_dtype):
+    x = np.array([[0, 1], [1, 0]], dtype=dtype)
+    got = func(x)
+    assert got.dtype == out_dtype
+    np.testing.assert_allclose(got, func(x.astype(np.float64)), rtol=np.finfo(out_dtype).eps)
+
+
+def test_float16_small_values_are_not_flushed():
+    # float16's own exp(12) overflows; the float32 working copy keeps sigmoid(-12) ~ 6.1e-6.
+    np.testing.assert_allclose(sigmoid(np.float16(-12.0)), mp_sigmoid(-12.0), rtol=1e-3)
+
+
+@pytest.mark.parametrize("func", [sigmoid, sigmoid_grad])
+@pytest.mark.parametrize("x, dtype_name", [(np.array([1j]), "complex128"),
+                                           (np.array([None]), "object"),
+                                           (np.array(["1"]), "<U1")])
+def test_non_real_input_is_a_type_error_naming_the_dtype(func, x, dtype_name):
+    with pytest.raises(TypeError, match=f"expects a real numeric array, got dtype {dtype_name}"):
+        func(x)
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (3,), (2, 3), (2, 0, 3)])
+def test_shapes_kept(shape):
+    x = np.zeros(shape)
+    assert sigmoid(x).shape == shape and sigmoid_grad(x).shape == shape
+
+
+def test_non_contiguous_and_large_inputs():
+    x = np.random.default_rng(0).standard_normal((1200, 1000)) * 20
+    np.testing.assert_array_equal(sigmoid(x)[::7, 3], sigmoid(x[::7, 3]))
+    np.testing.assert_array_equal(sigmoid(x.T)[5], sigmoid(x[:, 5]))
+
+
+def test_sigmoid_grad_takes_the_output_not_the_input():
+    x = np.array([-3.0, -0.5, 0.0, 2.0])
+    with mpmath.workdps(40):
+        derivative = [float(mpmath.diff(lambda t: 1 / (1 + mpmath.exp(-t)), v)) for v in x]
+    np.testing.assert_allclose(sigmoid_grad(sigmoid(x)), derivative, rtol=1e-14)
+    # Passing x instead of s is the classic mistake: it gives something else.
+    assert not np.allclose(sigmoid_grad(x), derivative)
+
+
+ANY_FLOAT = st.floats(allow_nan=False, width=64)
+
+
+@given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=2, max_side=8), elements=ANY_FLOAT))
+def test_properties_over_the_whole_float_range(x):
+    before = x.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = sigmoid(x)
+        s_neg = sigmoid(-x)
+        grad = sigmoid_grad(s)
+    np.testing.assert_array_equal(x, before)
+    assert np.all((s >= 0) & (s <= 1))
+    np.testing.assert_allclose(s_neg, 1 - s, rtol=0, atol=np.finfo(float).eps)
+    assert np.all((grad >= 0) & (grad <= 0.25))
+
+
+@given(hnp.arrays(np.float32, st.integers(0, 10), elements=st.floats(width=32, allow_nan=False)))
+def test_float32_symmetry_and_range(x):
+    s = sigmoid(x)
+    assert s.dtype == np.float32 and np.all((s >= 0) & (s <= 1))
+    np.testing.assert_allclose(sigmoid(-x), 1 - s, rtol=0, atol=np.finfo(np.float32).eps)
+
+
+def test_sigmoid_grad_does_not_modify_its_input():
+    s = np.array([0.2, 0.5, 0.9])
+    before = s.copy()
+    sigmoid_grad(s)
+    np.testing.assert_array_equal(s, before)

@@ -1,0 +1,202 @@
+"""Tests of q1_softmax: classic values, mpmath references, non-finite and dtype rules."""
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from q1_softmax import BLOCK_ELEMENTS, log_softmax, softmax, test_softmax_basic
+
+REAL_FLOATS = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+
+def mp_softmax(row):
+    """Softmax of one row at 50 significant digits (mpmath): the trusted reference."""
+    with mpmath.workdps(50):
+        e = [mpmath.exp(mpmath.mpf(float(v))) for v in row]
+        total = mpmath.fsum(e)
+        return np.array([float(v / total) for v in e])
+
+
+def mp_log_softmax(row):
+    with mpmath.workdps(50):
+        lse = mpmath.log(mpmath.fsum(mpmath.exp(mpmath.mpf(float(v))) for v in row))
+        return np.array([float(mpmath.mpf(float(v)) - lse) for v in row])
+
+
+# The classic assignment's sanity values.
+@pytest.mark.parametrize("x, expected", [
+    ([1, 2], [0.26894142, 0.73105858]),
+    ([[1001, 1002], [3, 4]], [[0.26894142, 0.73105858], [0.26894142, 0.73105858]]),
+    ([[-1001, -1002]], [[0.73105858, 0.26894142]]),
+])
+def test_classic_sanity_values(x, expected):
+    got = softmax(np.array(x))
+    assert got.shape == np.shape(expected)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=5e-9)
+
+
+def test_script_check_prints_and_passes(capsys):
+    test_softmax_basic()
+    out = capsys.readouterr().out
+    assert "softmax([1, 2])" in out and "passed" in out
+
+
+@pytest.mark.parametrize("row", [[1.0, 2.0, 3.0], [-745.0, 0.0, 10.0], [1e-300, -1e-300, 0.0],
+                                 [700.0, 709.0, 650.0], [1e308, 1e308 - 2e292, -1e308]])
+def test_matches_mpmath(row):
+    np.testing.assert_allclose(softmax(np.array(row)), mp_softmax(row), rtol=4e-16, atol=0)
+    np.testing.assert_allclose(log_softmax(np.array(row)), mp_log_softmax(row), rtol=4e-16)
+
+
+@pytest.mark.parametrize("x, expected", [
+    ([1001.0, 1002.0], [0.2689414213699951, 0.7310585786300049]),
+    ([-1001.0, -1002.0], [0.7310585786300049, 0.2689414213699951]),
+    ([0.0, 1e308], [0.0, 1.0]),
+    ([-1e308, 1e308], [0.0, 1.0]),
+])
+def test_extreme_finite_input_without_warnings(x, expected):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(softmax(np.array(x)), expected, rtol=1e-15, atol=0)
+        assert np.all(np.isfinite(log_softmax(np.array(x))) | (np.array(expected) == 0))
+
+
+def test_log_softmax_keeps_what_softmax_underflows():
+    np.testing.assert_array_equal(log_softmax(np.array([0.0, -1000.0])), [0.0, -1000.0])
+    np.testing.assert_array_equal(softmax(np.array([0.0, -1000.0])), [1.0, 0.0])
+
+
+@pytest.mark.parametrize("func", [softmax, log_softmax])
+@pytest.mark.parametrize("shape", [(5,), (1, 5), (3, 4), (2, 3, 4), (1, 1)])
+def test_shape_preserved(func, shape):
+    x = np.random.default_rng(0).standard_normal(shape)
+    assert func(x).shape == shape
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1, -2, -3])
+def test_any_axis_matches_slice_by_slice(axis):
+    x = np.random.default_rng(1).standard_normal((3, 4, 5)) * 30
+    moved = np.moveaxis(x, axis, -1)
+    expected = np.moveaxis(np.array([mp_softmax(r) for r in moved.reshape(-1, moved.shape[-1])])
+                           .reshape(moved.shape), -1, axis)
+    # x - max is rounded (|x - max| < 200): that alone moves exp by up to 200 * eps relative.
+    np.testing.assert_allclose(softmax(x, axis=axis), expected, rtol=200 * 2.3e-16, atol=1e-300)
+    np.testing.assert_allclose(np.exp(log_softmax(x, axis=axis)), expected, rtol=1e-13)
+
+
+def test_large_input_in_parallel_blocks_matches_one_row_at_a_time():
+    # 1100 x 1000 is above the size at which blocks go to several threads.
+    x = np.random.default_rng(2).standard_normal((1100, 1000)) * 50
+    x[7, 3] = np.inf
+    x[900] = -np.inf
+    got = softmax(x)
+    for i in (0, 7, 15, 16, 17, 549, 550, 551, 900, 1099):
+        np.testing.assert_array_equal(got[i], softmax(x[i]))
+    assert x.size > BLOCK_ELEMENTS * 16
+    np.testing.assert_array_equal(log_softmax(x)[550], log_softmax(x[550]))
+
+
+@pytest.mark.parametrize("func", [softmax, log_softmax])
+@pytest.mark.parametrize("dtype, out_dtype", [
+    (np.bool_, np.float64), (np.int8, np.float64), (np.int64, np.float64), (np.uint16, np.float64),
+    (np.float16, np.float16), (np.float32, np.float32), (np.float64, np.float64),
+])
+def test_dtype_rules(func, dtype, out_dtype):
+    x = np.array([[1, 0, 1], [0, 0, 1]], dtype=dtype)
+    got = func(x)
+    assert got.dtype == out_dtype
+    reference = func(x.astype(np.float64))
+    np.testing.assert_allclose(got, reference, rtol=np.finfo(out_dtype).eps * 4)
+
+
+@pytest.mark.parametrize("func", [softmax, log_softmax])
+@pytest.mark.parametrize("x, dtype_name", [
+    (np.array([1 + 2j]), "complex128"), (np.array([1, None]), "object"),
+    (np.array(["a", "b"]), "<U1"),
+])
+def test_non_real_input_is_a_type_error_naming_the_dtype(func, x, dtype_name):
+    with pytest.raises(TypeError, match=f"expects a real numeric array, got dtype {dtype_name}"):
+        func(x)
+
+
+@pytest.mark.parametrize("func", [softmax, log_softmax])
+def test_bad_axis_and_0d_input(func):
+    with pytest.raises(ValueError, match=r"axis in \[-2, 2\) for a 2-d array, got axis 2"):
+        func(np.ones((2, 3)), axis=2)
+    with pytest.raises(TypeError, match="integer axis, got 1.0"):
+        func(np.ones((2, 3)), axis=1.0)
+    with pytest.raises(ValueError, match="at least one dimension, got a 0-d array"):
+        func(np.float64(3.0))
+
+
+INF, NAN = np.inf, np.nan
+
+
+@pytest.mark.parametrize("x, expected", [
+    ([0.0, -INF, 0.0], [0.5, 0.0, 0.5]),           # -inf gets probability 0
+    ([1.0, INF, 3.0, INF], [0.0, 0.5, 0.0, 0.5]),  # the limit: +inf entries share the mass
+    ([-INF, INF], [0.0, 1.0]),
+    ([-INF, -INF], [NAN, NAN]),                     # no finite limit
+    ([1.0, NAN, 2.0], [NAN, NAN, NAN]),
+    ([INF, NAN], [NAN, NAN]),
+])
+def test_non_finite_rules_without_warnings(x, expected):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(softmax(np.array(x)), expected)
+        with np.errstate(divide="ignore"):
+            np.testing.assert_allclose(log_softmax(np.array(x)), np.log(expected), rtol=1e-15)
+
+
+def test_non_finite_rows_do_not_affect_other_rows():
+    x = np.array([[1.0, 2.0], [INF, 0.0], [-INF, -INF], [NAN, 0.0], [2.0, 1.0]])
+    got = softmax(x)
+    np.testing.assert_allclose(got[0], [0.2689414213699951, 0.7310585786300049], rtol=1e-15)
+    np.testing.assert_array_equal(got[1], [1.0, 0.0])
+    assert np.isnan(got[2]).all() and np.isnan(got[3]).all()
+    np.testing.assert_allclose(got[4], got[0][::-1], rtol=1e-15)
+
+
+@pytest.mark.parametrize("func", [softmax, log_softmax])
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (3, 0), (2, 0, 4)])
+def test_empty_input_gives_empty_output(func, shape):
+    got = func(np.empty(shape, dtype=np.float32))
+    assert got.shape == shape and got.dtype == np.float32
+
+
+def matrices(elements=REAL_FLOATS):
+    return hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=6),
+                      elements=elements)
+
+
+@given(matrices())
+def test_rows_are_distributions_over_the_whole_float_range(x):
+    before = x.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = softmax(x)
+        log_p = log_softmax(x)
+    np.testing.assert_array_equal(x, before)  # input not mutated
+    assert np.all((p >= 0) & (p <= 1))
+    np.testing.assert_allclose(p.sum(axis=-1), 1.0, rtol=0, atol=8 * np.finfo(float).eps)
+    assert np.all(log_p <= 0)
+    np.testing.assert_allclose(np.exp(log_p), p, rtol=1e-12, atol=1e-300)
+
+
+@given(matrices(st.integers(-10**6, 10**6).map(float)), st.integers(-10**9, 10**9))
+def test_shift_invariance(x, shift):
+    # Integer-valued floats and shifts keep x + shift exact, so the result must not move at all.
+    np.testing.assert_allclose(softmax(x + shift), softmax(x), rtol=1e-15, atol=1e-300)
+    np.testing.assert_allclose(log_softmax(x + shift), log_softmax(x), rtol=1e-15, atol=1e-300)
+
+
+@given(hnp.arrays(np.float32, st.integers(1, 8), elements=st.floats(width=32, allow_nan=False,
+                                                                     allow_infinity=False)))
+def test_float32_rows_sum_to_one(x):
+    p = softmax(x)
+    assert p.dtype == np.float32
+    np.testing.assert_allclose(p.sum(), 1.0, rtol=0, atol=8 * np.finfo(np.float32).eps)
