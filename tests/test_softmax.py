@@ -89,7 +89,7 @@ def test_any_axis_matches_slice_by_slice(axis):
 
 
 def test_large_input_in_parallel_blocks_matches_one_row_at_a_time():
-    # 1100 x 1000 is above the size at which blocks go to several threads.
+    # 1100 x 1000 is above the size at which blocks go to several threads, in many blocks.
     x = np.random.default_rng(2).standard_normal((1100, 1000)) * 50
     x[7, 3] = np.inf
     x[900] = -np.inf
