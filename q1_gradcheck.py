@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
 DEFAULT_DIRECTIONS = 10  # 2 * 10 + 1 calls of f, whatever the size of x
 
 

@@ -41,39 +41,41 @@ def verdict(ratio, target):
     return f"{ratio:6.3f}x  (target <= {target}x: {'met' if ratio <= target else 'MISSED'})"
 
 
+def bench(dtype, rng):
+    x = (rng.standard_normal((4096, 4096)) * 10).astype(dtype)
+    y = np.empty_like(x)
+    funcs = {
+        "memory pass": lambda: np.multiply(x, 1.0, out=y),
+        "softmax": lambda: softmax(x),
+        "sigmoid": lambda: sigmoid(x),
+        "naive sigmoid": lambda: 1 / (1 + np.exp(-x)),
+    }
+    if sps is not None:
+        funcs["scipy softmax"] = lambda: sps.softmax(x, axis=1)
+        funcs["scipy expit"] = lambda: sps.expit(x)
+    t = best_times(funcs)
+    name = np.dtype(dtype).name
+    print(f"\n{name}: " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in t.items()))
+    print(f"  softmax / memory pass:  {verdict(t['softmax'] / t['memory pass'], 6)}")
+    if sps is not None:
+        print(f"  softmax / scipy:        {verdict(t['softmax'] / t['scipy softmax'], 0.65)}")
+        print(f"  sigmoid / scipy expit:  {verdict(t['sigmoid'] / t['scipy expit'], 0.5)}")
+    print(f"  sigmoid / naive:        {t['sigmoid'] / t['naive sigmoid']:6.3f}x")
+
+    tracemalloc.start()
+    out = softmax(x)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"  softmax peak memory / output size: {verdict(peak / out.nbytes, 1.1)}")
+
+
 def main():
     rng = np.random.default_rng(0)
     print(f"NumPy {np.__version__}; 4096 x 4096; best of {REPEATS} interleaved runs")
     if sps is None:
         print("scipy is not installed: the scipy comparisons are skipped (pip install scipy)")
     for dtype in (np.float64, np.float32):
-        x = (rng.standard_normal((4096, 4096)) * 10).astype(dtype)
-        y = np.empty_like(x)
-        funcs = {
-            "memory pass": lambda: np.multiply(x, 1.0, out=y),
-            "softmax": lambda: softmax(x),
-            "sigmoid": lambda: sigmoid(x),
-            "naive sigmoid": lambda: 1 / (1 + np.exp(-x)),
-        }
-        if sps is not None:
-            funcs["scipy softmax"] = lambda: sps.softmax(x, axis=1)
-            funcs["scipy expit"] = lambda: sps.expit(x)
-        t = best_times(funcs)
-        name = np.dtype(dtype).name
-        print(f"\n{name}: " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in t.items()))
-        print(f"  softmax / memory pass:  {verdict(t['softmax'] / t['memory pass'], 6)}")
-        if sps is not None:
-            print(f"  softmax / scipy:        {verdict(t['softmax'] / t['scipy softmax'], 0.65)}")
-            print(f"  sigmoid / scipy expit:  {verdict(t['sigmoid'] / t['scipy expit'], 0.5)}")
-        print(f"  sigmoid / naive:        {t['sigmoid'] / t['naive sigmoid']:6.3f}x")
-
-        tracemalloc.start()
-        out = softmax(x)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        print(f"  softmax peak memory / output size: "
-              f"{verdict(peak / out.nbytes, 1.1)}")
-        del out
+        bench(dtype, rng)
 
 
 if __name__ == "__main__":
