@@ -59,6 +59,10 @@ def sigmoid(x):
     True
     """
     x = as_real_array(x, "sigmoid")
+    if 0 < x.size <= BLOCK_ELEMENTS and x.dtype != np.float16:
+        out = np.empty(x.shape, dtype=x.dtype)  # the common small case: one block, no copies
+        _sigmoid_block(x, out)
+        return out
     # float16's exp overflows already at 11.1: work in float32.
     work = x.astype(np.float32) if x.dtype == np.float16 else x
     flat = work.reshape(-1)

@@ -12,8 +12,8 @@ import numpy as np
 # several passes of a kernel, while the ~8 NumPy calls per block (a microsecond each) are
 # negligible against its work.
 BLOCK_ELEMENTS = 65536
-# Below about 250 000 entries, handing blocks to other threads costs more than it saves.
-_PARALLEL_ELEMENTS = 1 << 18
+# From two blocks up, the work (about 0.5 ms a block) outweighs handing blocks to threads.
+_PARALLEL_ELEMENTS = 2 * BLOCK_ELEMENTS
 _WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                else (os.cpu_count() or 1), 8)
 _pool = None
@@ -67,30 +67,41 @@ def _softmax_rows(x, out):
         np.subtract(x, m, out=out)
     np.exp(out, out=out)
     np.divide(out, out.sum(axis=1, keepdims=True), out=out)
-    rows = np.flatnonzero(m == np.inf)
-    if rows.size:
-        top = x[rows] == np.inf
-        out[rows] = top / top.sum(axis=1, keepdims=True)
+    if np.inf in m:
+        _fix_infinite_rows(x, m, out, log=False)
 
 
 def _log_softmax_rows(x, out):
-    top = x.argmax(axis=1)[:, None]  # the first NaN, if there is one
-    m = np.take_along_axis(x, top, axis=1)
+    rows = np.arange(x.shape[0])
+    top = x.argmax(axis=1)  # the first maximum of each row (the first NaN, if there is one)
+    m = x[rows, top]
     with np.errstate(over="ignore", invalid="ignore"):
-        np.subtract(x, m, out=out)
-    # The maximum's own term is exactly 1: summing the others and taking log1p keeps the
-    # log-probability of a dominant entry accurate to the last bit instead of to 1e-16 / rest.
+        np.subtract(x, m[:, None], out=out)
+    # The maximum's own term of the sum is exactly 1: summing the other terms and taking log1p
+    # keeps the log-probability of a dominant entry (about -rest, close to 0) accurate to the
+    # last bit instead of to 1e-16 / rest.
     rest = np.exp(out)
-    np.put_along_axis(rest, top, 0, axis=1)
+    rest[rows, top] = 0
     out -= np.log1p(rest.sum(axis=1, keepdims=True))
+    if np.fmax.reduce(m) == np.inf:
+        _fix_infinite_rows(x, m[:, None], out, log=True)
+
+
+def _fix_infinite_rows(x, m, out, log):
+    """Give rows whose maximum is +inf the limit: the +inf entries share the mass equally."""
     rows = np.flatnonzero(m == np.inf)
-    if rows.size:
-        top = x[rows] == np.inf
-        out[rows] = np.where(top, -np.log(top.sum(axis=1, keepdims=True)), -np.inf)
+    top = x[rows] == np.inf
+    share = 1 / top.sum(axis=1, keepdims=True)
+    out[rows] = np.where(top, np.log(share), -np.inf) if log else top * share
 
 
 def _along_axis(kernel, x, axis, name):
     x = as_real_array(x, name)
+    if (x.ndim == 2 and type(axis) is int and axis in (1, -1) and 0 < x.size <= BLOCK_ELEMENTS
+            and x.dtype != np.float16):
+        out = np.empty(x.shape, dtype=x.dtype)  # the common small case: one block, no copies
+        kernel(x, out)
+        return out
     if x.ndim == 0:
         raise ValueError(f"{name} expects an array with at least one dimension, got a 0-d array")
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
@@ -178,7 +189,7 @@ def log_softmax(x, axis=-1):
     .. math:: \log \mathrm{softmax}(x)_i = (x_i - m) - \log \sum_j e^{x_j - m},
               \qquad m = \max_j x_j .
 
-    The maximum's own term of the sum is exactly 1, so the sum is computed without it and
+    The first maximum's own term of the sum is exactly 1, so the sum is computed without it and
     :math:`\log(1 + \text{rest})` is taken with ``log1p``: a dominant entry's log-probability,
     close to 0, keeps its relative accuracy. The non-finite rules are those of `softmax`, in
     logarithms (``-inf`` for probability 0).

@@ -1,0 +1,273 @@
+r"""A network with one sigmoid hidden layer, its forward and backward pass over one flat vector.
+
+Shapes, used everywhere: N rows (examples), Dx inputs, H hidden units, Dy classes, and
+P = (Dx + 1) H + (H + 1) Dy parameters laid out flat as W1 (Dx, H), b1 (1, H), W2 (H, Dy),
+b2 (1, Dy), each row-major. Row vectors:
+
+    h = sigmoid(data W1 + b1),   y_hat = softmax(h W2 + b2),
+    cost = - sum over the N rows of log y_hat[row, label]   (summed, not averaged).
+
+The derivation of every gradient is in docs/derivation.md.
+"""
+import operator
+
+import numpy as np
+
+from q1_gradcheck import gradcheck_naive
+from q1_sigmoid import sigmoid, sigmoid_grad
+from q1_softmax import as_real_array, log_softmax
+
+
+def _dims(dimensions):
+    try:
+        Dx, H, Dy = map(operator.index, dimensions)
+        if Dx > 0 and H > 0 and Dy > 0:
+            return Dx, H, Dy
+    except (TypeError, ValueError):
+        pass
+    raise ValueError(f"dimensions must be three positive integers (Dx, H, Dy), got "
+                     f"{dimensions!r}")
+
+
+def param_blocks(dimensions):
+    """Return the (name, shape) list of the flat layout, as `gradcheck_naive(blocks=...)` takes.
+
+    >>> param_blocks((10, 5, 10))
+    [('W1', (10, 5)), ('b1', (1, 5)), ('W2', (5, 10)), ('b2', (1, 10))]
+    """
+    Dx, H, Dy = _dims(dimensions)
+    return [("W1", (Dx, H)), ("b1", (1, H)), ("W2", (H, Dy)), ("b2", (1, Dy))]
+
+
+def unpack_params(params, dimensions):
+    """Split flat `params` into views ``W1 (Dx, H), b1 (1, H), W2 (H, Dy), b2 (1, Dy)``.
+
+    The four arrays share memory with `params` (no copies): writing into them writes into it.
+
+    >>> W1, b1, W2, b2 = unpack_params(np.arange(25.0), (2, 3, 4))
+    >>> W1.shape, b1.shape, W2.shape, b2.shape, float(b2[0, 3])
+    ((2, 3), (1, 3), (3, 4), (1, 4), 24.0)
+    """
+    return _unpack(np.asarray(params), _dims(dimensions))
+
+
+def _unpack(params, dims):
+    Dx, H, Dy = dims
+    P = (Dx + 1) * H + (H + 1) * Dy
+    if params.ndim != 1 or params.size != P:
+        raise ValueError(f"params must be a flat vector of P = (Dx+1)*H + (H+1)*Dy = {P} "
+                         f"entries for dimensions {dims} (W1, b1, W2, b2, row-major), got "
+                         f"shape {params.shape}")
+    b1_at = Dx * H
+    W2_at = b1_at + H
+    b2_at = W2_at + H * Dy
+    return (params[:b1_at].reshape(Dx, H), params[b1_at:W2_at].reshape(1, H),
+            params[W2_at:b2_at].reshape(H, Dy), params[b2_at:].reshape(1, Dy))
+
+
+def pack_params(W1, b1, W2, b2):
+    """Lay out ``W1 (Dx, H), b1 (1, H), W2 (H, Dy), b2 (1, Dy)`` as one flat vector of P entries.
+
+    >>> params = init_params((4, 3, 2), seed=0)
+    >>> bool(np.array_equal(pack_params(*unpack_params(params, (4, 3, 2))), params))
+    True
+    """
+    W1, W2 = np.asarray(W1), np.asarray(W2)
+    if W1.ndim != 2 or W2.ndim != 2 or W1.shape[1] != W2.shape[0]:
+        raise ValueError(f"expected W1 (Dx, H) and W2 (H, Dy), got shapes {W1.shape} and "
+                         f"{W2.shape}")
+    Dx, H, Dy = W1.shape[0], W1.shape[1], W2.shape[1]
+    for name, b, n in (("b1", b1, H), ("b2", b2, Dy)):
+        if np.shape(b) not in ((1, n), (n,)):
+            raise ValueError(f"expected {name} of shape (1, {n}), got {np.shape(b)}")
+    params = np.empty((Dx + 1) * H + (H + 1) * Dy, dtype=np.result_type(W1, b1, W2, b2))
+    for view, block in zip(_unpack(params, (Dx, H, Dy)), (W1, b1, W2, b2)):
+        view[...] = np.reshape(block, view.shape)
+    return params
+
+
+def init_params(dimensions, seed=None):
+    """Return flat params: Glorot-uniform weights, zero biases.
+
+    Each weight matrix is drawn from U(-a, a) with a = sqrt(6 / (fan_in + fan_out)), which
+    keeps the variance of activations and of gradients roughly equal from layer to layer.
+    """
+    Dx, H, Dy = _dims(dimensions)
+    rng = np.random.default_rng(seed)
+    params = np.zeros((Dx + 1) * H + (H + 1) * Dy)
+    W1, _, W2, _ = _unpack(params, (Dx, H, Dy))
+    for W in (W1, W2):
+        a = np.sqrt(6.0 / sum(W.shape))
+        W[...] = rng.uniform(-a, a, W.shape)
+    return params
+
+
+def _class_indices(labels, N, Dy):
+    """Return labels as integer class indices of shape (N,), from one-hot or from indices."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "biuf":
+        raise TypeError(f"labels must be numeric (one-hot or class indices), got dtype "
+                        f"{labels.dtype}")
+    if labels.shape[:1] != (N,) or labels.ndim not in (1, 2):
+        raise ValueError(f"labels must be one-hot of shape (N, Dy) = ({N}, {Dy}) or class "
+                         f"indices of shape (N,) = ({N},), got shape {labels.shape}")
+    if labels.ndim == 2:
+        if labels.shape[1] != Dy:
+            raise ValueError(f"one-hot labels must have Dy = {Dy} columns, got shape "
+                             f"{labels.shape}")
+        idx = labels.argmax(axis=1)
+        hot = labels[np.arange(N), idx] == 1
+        if not hot.all() or np.count_nonzero(labels) != N:
+            bad = int(np.flatnonzero(~hot | (np.count_nonzero(labels, axis=1) != 1))[0])
+            raise ValueError(f"one-hot labels must hold exactly one 1 and zeros in every row, "
+                             f"got row {bad} = {labels[bad].tolist()}")
+        return idx
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"class-index labels must be integers, got dtype {labels.dtype}")
+    if N and (labels.min() < 0 or labels.max() >= Dy):
+        raise ValueError(f"class-index labels must lie in [0, Dy) = [0, {Dy}), got values "
+                         f"from {labels.min()} to {labels.max()}")
+    return labels
+
+
+def _check_data(data, Dx, name):
+    data = as_real_array(data, f"{name} (data)")
+    if data.ndim != 2 or data.shape[1] != Dx:
+        raise ValueError(f"data must be 2-D of shape (N, Dx) with Dx = {Dx}, got shape "
+                         f"{data.shape}")
+    return data
+
+
+def _forward(data, labels, params, dimensions, name):
+    """Validate, run the network; return cost, y_hat - y (N, Dy), data, h (N, H), W1, W2."""
+    dims = _dims(dimensions)
+    data = _check_data(data, dims[0], name)
+    idx = _class_indices(labels, data.shape[0], dims[2])
+    params = as_real_array(params, f"{name} (params)")
+    W1, b1, W2, b2 = _unpack(params, dims)
+    z1 = data @ W1
+    z1 += b1
+    h = sigmoid(z1)
+    z2 = h @ W2
+    z2 += b2
+    log_y_hat = log_softmax(z2)
+    rows = np.arange(data.shape[0])
+    cost = -log_y_hat[rows, idx].sum()
+    delta2 = np.exp(log_y_hat, out=log_y_hat)  # y_hat, then y_hat - y in place
+    delta2[rows, idx] -= 1
+    return float(cost), delta2, data, h, W1, W2
+
+
+def forward_backward_prop(data, labels, params, dimensions):
+    r"""Compute the cross-entropy cost of the network and its gradient in all P parameters.
+
+    Parameters
+    ----------
+    data : array_like, shape (N, Dx)
+        One example per row.
+    labels : array_like, shape (N, Dy) one-hot, or (N,) integer class indices
+        Both forms give identical results.
+    params : array_like, shape (P,)
+        W1 (Dx, H), b1 (1, H), W2 (H, Dy), b2 (1, Dy), flattened row-major in that order.
+    dimensions : sequence of 3 ints
+        (Dx, H, Dy).
+
+    Returns
+    -------
+    cost : float
+        Cross-entropy summed (not averaged) over the N rows, computed through `log_softmax`,
+        so a confidently wrong prediction gives a large finite cost, not inf.
+    grad : ndarray, shape (P,)
+        dcost/dparams in the same layout as `params`.
+
+    Notes
+    -----
+    With :math:`\delta_2 = \hat y - y` and :math:`\delta_1 = \delta_2 W_2^T \odot h \odot (1-h)`:
+
+    .. math:: \nabla W_2 = h^T \delta_2,\quad \nabla b_2 = \textstyle\sum_{rows} \delta_2,\quad
+              \nabla W_1 = x^T \delta_1,\quad \nabla b_1 = \textstyle\sum_{rows} \delta_1
+
+    (docs/derivation.md, part c). Each block is written straight into one preallocated flat
+    vector through views: no concatenation.
+
+    Examples
+    --------
+    >>> cost, grad = forward_backward_prop(np.ones((2, 3)), [0, 1], np.zeros(4 * 4 + 5 * 2),
+    ...                                    (3, 4, 2))
+    >>> float(round(cost, 12)), float(round(2 * np.log(2), 12)), grad.shape
+    (1.38629436112, 1.38629436112, (26,))
+    """
+    cost, delta2, data, h, W1, W2 = _forward(data, labels, params, dimensions,
+                                             "forward_backward_prop")
+    grad = np.empty(W1.size + h.shape[1] + W2.size + delta2.shape[1], dtype=delta2.dtype)
+    grad_W1, grad_b1, grad_W2, grad_b2 = _unpack(grad, (W1.shape[0], *W2.shape))
+    # ones @ delta sums the rows in one BLAS call, cheaper than .sum(axis=0) at small N.
+    ones = np.ones(data.shape[0], dtype=grad.dtype)
+    np.matmul(h.T, delta2, out=grad_W2)
+    np.matmul(ones, delta2, out=grad_b2[0])
+    delta1 = delta2 @ W2.T
+    delta1 *= sigmoid_grad(h)
+    np.matmul(data.T, delta1, out=grad_W1)
+    np.matmul(ones, delta1, out=grad_b1[0])
+    return cost, grad
+
+
+def forward_backward_input(data, labels, params, dimensions):
+    r"""Compute the cost and its gradient with respect to the input rows, dJ/d(data).
+
+    Parameters and cost as in `forward_backward_prop`.
+
+    Returns
+    -------
+    cost : float
+    grad_data : ndarray, shape (N, Dx)
+
+    Notes
+    -----
+    Part (b) of the notes, batched: :math:`\partial J / \partial x =
+    ((\hat y - y) W_2^T \odot h \odot (1 - h))\, W_1^T` (docs/derivation.md, part b).
+
+    Examples
+    --------
+    >>> cost, grad_data = forward_backward_input(np.ones((2, 3)), [0, 1], init_params(
+    ...     (3, 4, 2), seed=0), (3, 4, 2))
+    >>> grad_data.shape
+    (2, 3)
+    """
+    cost, delta2, _, h, W1, W2 = _forward(data, labels, params, dimensions,
+                                          "forward_backward_input")
+    delta1 = delta2 @ W2.T
+    delta1 *= sigmoid_grad(h)
+    return cost, delta1 @ W1.T
+
+
+def predict(data, params, dimensions):
+    """Return the predicted class of each row, shape (N,) (argmax of the scores).
+
+    >>> predict(np.zeros((3, 2)), np.zeros(3 * 2 + 3 * 2), (2, 2, 2)).tolist()
+    [0, 0, 0]
+    """
+    dims = _dims(dimensions)
+    data = _check_data(data, dims[0], "predict")
+    W1, b1, W2, b2 = _unpack(as_real_array(params, "predict (params)"), dims)
+    # softmax is monotonic: the largest score is the most probable class.
+    return (sigmoid(data @ W1 + b1) @ W2 + b2).argmax(axis=1)
+
+
+def sanity_check(seed=0, verbose=True):
+    """The classic check: N = 20, dimensions (10, 5, 10), 115 random params, one-hot labels."""
+    N, dimensions = 20, (10, 5, 10)
+    rng = np.random.default_rng(seed)
+    data = rng.standard_normal((N, dimensions[0]))
+    labels = np.zeros((N, dimensions[2]))
+    labels[np.arange(N), rng.integers(0, dimensions[2], N)] = 1
+    params = rng.standard_normal((dimensions[0] + 1) * dimensions[1]
+                                 + (dimensions[1] + 1) * dimensions[2])
+    if verbose:
+        print(f"Running sanity check: N = {N}, dimensions {dimensions}, {params.size} params")
+    return gradcheck_naive(lambda p: forward_backward_prop(data, labels, p, dimensions),
+                           params, blocks=param_blocks(dimensions), verbose=verbose)
+
+
+if __name__ == "__main__":
+    raise SystemExit(0 if sanity_check() else 1)
