@@ -327,9 +327,11 @@ def gradcheck_naive(f, x, *, h=1e-4, tol=1e-5, blocks=None, samples=None, direct
     >>> bool(gradcheck_naive(quad, np.array([1.0, -2.0, 3.0])))
     Gradient check passed!
     True
-    >>> result = gradcheck_naive(lambda x: (np.sum(x ** 2), x), np.ones(3), verbose=False)
-    >>> bool(result), result.worst.place, result.hints[0]
-    (False, '(0,)', 'every checked entry is off by one factor: analytic = 1/2 x numeric')
+    >>> result = gradcheck_naive(lambda x: (np.sum(x ** 2), -2 * x), np.ones(3), verbose=False)
+    >>> bool(result), result.n_failed, result.worst.place
+    (False, 3, '(0,)')
+    >>> result.hints
+    ['every checked entry is off by one factor: analytic = -1 x numeric (a flipped sign)']
     """
     x = _working_dtype_check(x, "gradcheck_naive")
     if directions is True:
@@ -427,6 +429,7 @@ def _summarise(result, layout, grad, numeric):
     if failing:
         result.first_failure = entries[min(failing)]
         result.failures = sorted((entries[i] for i in failing), key=lambda e: -e.rel_error)
+    block_hints = {}
     for name, shape, lo, hi in layout.ranges():
         summary = BlockSummary(name, shape)
         mine = [i for i in entries if lo <= i < hi]
@@ -438,9 +441,12 @@ def _summarise(result, layout, grad, numeric):
                          np.array([numeric[i] for i in mine]),
                          shape if len(mine) == hi - lo else None)
             if hint and summary.n_failed:
-                result.hints.append(hint if not name else hint.replace(
-                    "every checked entry", f"every checked entry of {name}"))
+                block_hints[name] = hint
         result.blocks[name] = summary
+    if len(block_hints) > 1 and len(set(block_hints.values())) == 1:
+        block_hints = {"every block": next(iter(block_hints.values()))}
+    result.hints = [hint.replace("every checked entry", f"every checked entry of {name}")
+                    if name else hint for name, hint in block_hints.items()]
     result.passed = (not result.problem and result.n_failed == 0
                      and result.n_directions_failed == 0)
     if result.n_directions_failed and not failing and not result.problem:
@@ -451,14 +457,14 @@ def _summarise(result, layout, grad, numeric):
 
 
 def _factor_name(r):
-    for value, name in ((-1, "-1 (a flipped sign)"), (2, "2"), (0.5, "1/2")):
-        if math.isclose(r, value, rel_tol=1e-3):
-            return name
-    for k, fmt in ((r, "{k}"), (1 / r, "1/{k}")):
-        if k >= 3 and math.isclose(k, round(k), rel_tol=1e-3):
-            return (fmt.format(k=round(k)) + f" (if {round(k)} is the batch size N: the cost "
-                    "and the gradient disagree on sum versus mean)")
-    return f"{r:.6g}"
+    """Say 'analytic = r x numeric' with the usual cause of that r, where there is one."""
+    if math.isclose(r, -1, rel_tol=1e-3):
+        return "analytic = -1 x numeric (a flipped sign)"
+    for k, name in ((r, "{k}"), (1 / r, "1/{k}")):
+        if round(k) >= 2 and math.isclose(k, round(k), rel_tol=1e-3):
+            return (f"analytic = {name.format(k=round(k))} x numeric (if {round(k)} is the "
+                    f"batch size N: the cost and the gradient disagree on sum versus mean)")
+    return f"analytic = {r:.6g} x numeric"
 
 
 def _hint(analytic, numeric, shape):
@@ -473,8 +479,7 @@ def _hint(analytic, numeric, shape):
         ratios = analytic[big] / numeric[big]
         r = float(np.median(ratios))
         if r != 0 and np.allclose(ratios, r, rtol=1e-3) and not math.isclose(r, 1, rel_tol=1e-3):
-            return ("every checked entry is off by one factor: "
-                    f"analytic = {_factor_name(r)} x numeric")
+            return f"every checked entry is off by one factor: {_factor_name(r)}"
     if shape is not None and len(shape) == 2 and analytic.size > 1:
         a, b = shape
         if np.allclose(analytic.reshape(b, a).T.reshape(-1), numeric, rtol=1e-4, atol=1e-7):
@@ -503,7 +508,7 @@ def _report(result, layout):
     if layout.named and result.n_checked:
         lines.append("Per block:")
         width = max(len(s.name) for s in result.blocks.values()) + 2
-        lines += [f"  {s.name:<{width}}{f'{s.n_failed} of {s.n_checked} failed,':<20}"
+        lines += [f"  {s.name:<{width}}{f'{s.n_failed}/{s.n_checked} failed':>14}   "
                   f"worst rel. error {s.worst.rel_error:.1e} at {s.worst.place}"
                   for s in result.blocks.values() if s.worst]
     lines += [f"Hint: {hint}" for hint in result.hints]

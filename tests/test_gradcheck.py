@@ -182,8 +182,8 @@ def test_directional_failure_spread_too_thin_to_localise_says_so():
 
 @pytest.mark.parametrize("bug, hint", [
     ("scale2", "every checked entry of W is off by one factor: analytic = 2 x numeric"),
-    ("mean", f"analytic = 1/{N} (if {N} is the batch size N"),
-    ("sign", "b is off by one factor: analytic = -1 (a flipped sign)"),
+    ("mean", f"analytic = 1/{N} x numeric (if {N} is the batch size N"),
+    ("sign", "b is off by one factor: analytic = -1 x numeric (a flipped sign)"),
     ("transpose", "looks transposed"),
     ("zero", "analytic gradient is all zero"),
 ])
