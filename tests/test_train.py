@@ -1,0 +1,122 @@
+"""Tests of q1d_train: SGD on a spiral learns, is deterministic, plots, and refuses bad input."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from q1d_train import TrainingDivergedError, accuracy, main, make_spiral, train
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = dict(epochs=150, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def small_spiral():
+    return make_spiral(n_per_class=40, seed=3)
+
+
+def test_make_spiral_shapes_classes_and_seed():
+    data, labels = make_spiral(n_per_class=50, n_classes=4, seed=7)
+    assert data.shape == (200, 2) and labels.shape == (200,)
+    assert np.array_equal(np.bincount(labels), [50] * 4)
+    assert np.all(np.hypot(data[:, 0], data[:, 1]) <= 1 + 1e-12)
+    assert np.array_equal(make_spiral(seed=7)[0], make_spiral(seed=7)[0])
+    assert not np.array_equal(make_spiral(seed=7)[0], make_spiral(seed=8)[0])
+    with pytest.raises(ValueError, match="n_classes >= 2, got 5 and 1"):
+        make_spiral(5, 1)
+
+
+def test_training_on_a_small_spiral_learns_it(small_spiral):
+    data, labels = small_spiral
+    params, history = train(data, labels, (2, 30, 3), **SMALL)
+    assert len(history["loss"]) == len(history["accuracy"]) == 150
+    assert history["loss"][-1] < history["loss"][0] / 5
+    assert accuracy(data, labels, params, (2, 30, 3)) >= 0.9
+    held_out, held_out_labels = make_spiral(n_per_class=40, seed=4)
+    assert accuracy(held_out, held_out_labels, params, (2, 30, 3)) >= 0.85
+
+
+def test_same_seed_same_result_bit_for_bit(small_spiral):
+    data, labels = small_spiral
+    first = train(data, labels, (2, 10, 3), epochs=20, verbose=False, seed=5)
+    second = train(data, labels, (2, 10, 3), epochs=20, verbose=False, seed=5)
+    other = train(data, labels, (2, 10, 3), epochs=20, verbose=False, seed=6)
+    assert np.array_equal(first[0], second[0]) and first[1] == second[1]
+    assert not np.array_equal(first[0], other[0])
+
+
+def test_defaults_infer_dimensions_and_accept_one_hot_labels(small_spiral):
+    data, labels = small_spiral
+    params, _ = train(data, np.eye(3)[labels], epochs=2, verbose=False)
+    assert params.size == (2 + 1) * 100 + (100 + 1) * 3
+    assert accuracy(data, np.eye(3)[labels], params, (2, 100, 3)) == accuracy(
+        data, labels, params, (2, 100, 3))
+
+
+def test_progress_lines_on_stderr_and_silence(small_spiral, capsys):
+    data, labels = small_spiral
+    train(data, labels, (2, 5, 3), epochs=40)
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 20 and err[-1].startswith("epoch 40/40 [") and "accuracy" in err[-1]
+    train(data, labels, (2, 5, 3), epochs=40, verbose=False)
+    assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(data=np.zeros(6)), r"data of shape \(N, Dx\).*got \(6,\) and \(6,\)"),
+    (dict(labels=np.zeros(5, dtype=int)), r"got \(6, 2\) and \(5,\)"),
+    (dict(epochs=0), "epochs must be a positive integer, got 0"),
+    (dict(epochs=2.5), "epochs must be a positive integer, got 2.5"),
+    (dict(batch_size=-1), "batch_size must be a positive integer, got -1"),
+    (dict(learning_rate=0.0), "learning_rate must be a positive finite number, got 0.0"),
+    (dict(learning_rate=float("nan")), "positive finite number, got nan"),
+])
+def test_bad_input_is_refused(args, message):
+    call = dict(data=np.zeros((6, 2)), labels=np.array([0, 1, 2, 0, 1, 2]), verbose=False)
+    call.update(args)
+    with pytest.raises(ValueError, match=message):
+        train(**call)
+
+
+def test_divergence_stops_with_the_epoch_and_a_smaller_learning_rate(small_spiral):
+    data, labels = small_spiral
+    with pytest.raises(TrainingDivergedError, match=r"diverged at epoch 1: .*smaller learning "
+                                                    r"rate than 1000, say 100"):
+        train(data, labels, (2, 20, 3), epochs=50, learning_rate=1000.0, verbose=False)
+
+
+def test_cli_help():
+    run = subprocess.run([sys.executable, "q1d_train.py", "--help"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0
+    for flag in ("--hidden", "--epochs", "--lr", "--seed", "--plot"):
+        assert flag in run.stdout
+
+
+def test_cli_reports_training_and_held_out_accuracy(capsys):
+    assert main(["--epochs", "30", "--hidden", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "training accuracy" in out and "held-out accuracy" in out
+
+
+def test_cli_divergence_exits_1_with_the_message(capsys):
+    assert main(["--epochs", "5", "--lr", "1e4"]) == 1
+    assert "diverged at epoch 1" in capsys.readouterr().err
+
+
+def test_plot_writes_a_png(tmp_path):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    path = tmp_path / "curve.png"
+    assert main(["--epochs", "5", "--hidden", "10", "--plot", str(path)]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plt.imread(path).shape[:2] == (450, 1100)
+
+
+def test_plot_without_matplotlib_says_how_to_install_and_exits_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    path = tmp_path / "curve.png"
+    assert main(["--plot", str(path)]) == 2
+    assert "pip install matplotlib" in capsys.readouterr().err
+    assert not path.exists()
