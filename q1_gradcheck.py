@@ -255,7 +255,7 @@ def _coordinate_pass(session, indices, h):
 
 
 def _directional_failures(session, grad, h, tol, directions, rng, ranges):
-    """Check random unit directions (within each range); return the ranges that fail."""
+    """Check random unit directions within each range; return the ranges that fail, in order."""
     failed = []
     for k in range(directions):
         for name, lo, hi in ranges:
@@ -268,7 +268,7 @@ def _directional_failures(session, grad, h, tol, directions, rng, ranges):
             numeric = ((session.cost_at_point(up, label) - session.cost_at_point(down, label))
                        / (2 * h))
             analytic = float(grad @ ((up - down) / (2 * h)))
-            if Entry(label, analytic, numeric).rel_error > tol:
+            if Entry(label, analytic, numeric).rel_error > tol and (name, lo, hi) not in failed:
                 failed.append((name, lo, hi))
     return failed
 
@@ -365,12 +365,13 @@ def gradcheck_naive(f, x, *, h=1e-4, tol=1e-5, blocks=None, samples=None, direct
             ranges = [(name, lo, hi) for name, _, lo, hi in layout.ranges() if hi > lo]
             result.n_directions = directions
             whole = [("", 0, session.flat.size)]
-            failed = _directional_failures(session, grad, h, tol, directions, rng, whole)
-            result.n_directions_failed = len(failed)
-            if failed:
-                if layout.named:
-                    ranges = _directional_failures(session, grad, h, tol, 1, rng, ranges)
-                    ranges = ranges or [("", 0, session.flat.size)]
+            failed = [_directional_failures(session, grad, h, tol, 1, rng, whole)
+                      for _ in range(directions)]
+            result.n_directions_failed = sum(map(bool, failed))
+            if result.n_directions_failed:
+                if layout.named:  # two directions inside each block say which blocks are off
+                    ranges = _directional_failures(session, grad, h, tol, 2, rng, ranges)
+                    ranges = ranges or whole
                 indices = np.concatenate([np.arange(lo, hi) for _, lo, hi in ranges])
                 numeric = _coordinate_pass(session, indices, h)
         else:
