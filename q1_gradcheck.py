@@ -143,23 +143,27 @@ class _Session:
         out = self.f(self.x)
         if not isinstance(out, tuple) or len(out) != 2:
             raise TypeError(f"f must return a pair (cost, grad), got {type(out).__name__}")
-        cost = np.asarray(out[0])
-        if cost.size != 1:
-            raise ValueError(f"f must return a scalar cost, got an array of shape {cost.shape}")
-        return float(cost.reshape(())), out[1]
+        cost = out[0]
+        if type(cost) is not float:  # the common case needs no conversion
+            cost = np.asarray(cost)
+            if cost.size != 1:
+                raise ValueError(f"f must return a scalar cost, got an array of shape "
+                                 f"{cost.shape}")
+            cost = float(cost.reshape(()))
+        return cost, out[1]
 
-    def cost_at(self, i, value, label):
-        saved = self.flat[i]
+    def cost_at(self, i, value):
+        saved = self.flat.item(i)  # a Python float holds the float64 bits exactly
         self.flat[i] = value
         try:
             cost = self.call()[0]
-            moved = self.flat[i] != value
+            moved = self.flat.item(i) != value
         finally:
             self.flat[i] = saved  # the saved bits, not x + h - h
         if moved or self.x.tobytes() != self.pristine:
-            self._modified(f"while {label} was perturbed")
+            self._modified(f"while {self.places(i)} was perturbed")
         if not math.isfinite(cost):
-            raise _Stop(f"f returned a non-finite cost ({cost}) with {label} perturbed")
+            raise _Stop(f"f returned a non-finite cost ({cost}) with {self.places(i)} perturbed")
         return cost
 
     def cost_at_point(self, point, label):
@@ -205,8 +209,11 @@ class _Layout:
     def place(self, i):
         for name, shape, start in reversed(self.blocks):
             if i >= start:
-                index = np.unravel_index(i - start, shape) if shape else ()
-                index = tuple(int(k) for k in index)
+                index, rest = [], i - start
+                for n in reversed(shape):  # unravel, row-major
+                    rest, k = divmod(rest, n)
+                    index.insert(0, k)
+                index = tuple(index)
                 if not self.named:
                     return str(index)
                 return f"{name}[{', '.join(map(str, index))}]" if index else name
@@ -243,14 +250,12 @@ def _coordinate_pass(session, indices, h):
     numeric = {}
     for i in indices:
         i = int(i)
-        saved = session.flat[i]
+        saved = session.flat.item(i)
         up, down = saved + h, saved - h
         if up == down:  # h is below the resolution of x here: no step can be taken
             numeric[i] = 0.0
             continue
-        label = session.places(i)
-        numeric[i] = ((session.cost_at(i, up, label) - session.cost_at(i, down, label))
-                      / (up - down))
+        numeric[i] = (session.cost_at(i, up) - session.cost_at(i, down)) / (up - down)
     return numeric
 
 
@@ -422,26 +427,34 @@ def numerical_gradient(f, x, h=1e-4):
 
 
 def _summarise(result, layout, grad, numeric):
-    entries = {i: Entry(layout.place(i), float(grad[i]), num) for i, num in numeric.items()}
-    failing = {i for i, e in entries.items() if not e.rel_error <= result.tol}
-    result.n_checked, result.n_failed = len(entries), len(failing)
-    if entries:
-        result.worst = max(entries.values(), key=lambda e: e.rel_error)
-    if failing:
-        result.first_failure = entries[min(failing)]
-        result.failures = sorted((entries[i] for i in failing), key=lambda e: -e.rel_error)
+    index = np.fromiter(numeric, dtype=np.intp, count=len(numeric))
+    num = np.fromiter(numeric.values(), dtype=float, count=len(numeric))
+    ana = grad[index] if grad is not None else np.zeros(0)
+    with np.errstate(invalid="ignore"):  # inf - inf in a gradient that overflowed
+        rel = np.abs(ana - num) / np.maximum(1.0, np.maximum(np.abs(ana), np.abs(num)))
+    failing = ~(rel <= result.tol)
+
+    def entry(k):
+        return Entry(layout.place(int(index[k])), float(ana[k]), float(num[k]))
+
+    result.n_checked, result.n_failed = index.size, int(failing.sum())
+    if index.size:
+        result.worst = entry(int(np.nanargmax(rel)) if not np.isnan(rel).all() else 0)
+    if result.n_failed:
+        order = np.flatnonzero(failing)
+        result.first_failure = entry(int(order[np.argmin(index[order])]))
+        result.failures = sorted((entry(k) for k in order), key=lambda e: -e.rel_error)
     block_hints = {}
     for name, shape, lo, hi in layout.ranges():
         summary = BlockSummary(name, shape)
-        mine = [i for i in entries if lo <= i < hi]
-        summary.n_checked = len(mine)
-        summary.n_failed = len(failing.intersection(mine))
-        if mine:
-            summary.worst = max((entries[i] for i in mine), key=lambda e: e.rel_error)
-            hint = _hint(np.array([entries[i].analytic for i in mine]),
-                         np.array([numeric[i] for i in mine]),
-                         shape if len(mine) == hi - lo else None)
-            if hint and summary.n_failed:
+        mine = np.flatnonzero((index >= lo) & (index < hi))
+        summary.n_checked, summary.n_failed = mine.size, int(failing[mine].sum())
+        if mine.size:
+            summary.worst = entry(int(mine[np.argmax(rel[mine])]))
+        if summary.n_failed:
+            in_order = mine[np.argsort(index[mine])]
+            hint = _hint(ana[in_order], num[in_order], shape if mine.size == hi - lo else None)
+            if hint:
                 block_hints[name] = hint
         result.blocks[name] = summary
     if len(block_hints) > 1 and len(set(block_hints.values())) == 1:
@@ -450,7 +463,7 @@ def _summarise(result, layout, grad, numeric):
                     if name else hint for name, hint in block_hints.items()]
     result.passed = (not result.problem and result.n_failed == 0
                      and result.n_directions_failed == 0)
-    if result.n_directions_failed and not failing and not result.problem:
+    if result.n_directions_failed and not result.n_failed and not result.problem:
         result.problem = (f"{result.n_directions_failed} of {result.n_directions} random "
                           f"directions disagree, but no single entry exceeds the tolerance: "
                           f"the error is spread thinly over many entries, or f is not "

@@ -82,12 +82,12 @@ def test_result_carries_the_worst_entry_counts_and_settings():
     assert (result.h, result.tol, result.mode) == (1e-5, 1e-6, "full")
     assert (result.n_checked, result.n_failed, result.n_calls) == (12, 1, 25)
     worst = result.worst
-    assert worst.place == "W[1, 2]" and result.first_failure is worst
+    assert worst.place == "W[1, 2]" and result.first_failure == worst
     assert worst.abs_error == pytest.approx(1e-3, rel=1e-4)
     assert worst.analytic == pytest.approx(model(THETA)[1][5] + 1e-3, rel=1e-12)
     assert worst.numeric == pytest.approx(model(THETA)[1][5], rel=1e-7)
     assert result.blocks["W"].n_failed == 1 and result.blocks["b"].n_failed == 0
-    assert result.blocks["W"].worst is worst
+    assert result.blocks["W"].worst == worst
 
 
 def test_quiet_and_raising_modes(capsys):
