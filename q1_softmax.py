@@ -67,7 +67,7 @@ def _softmax_rows(x, out):
         np.subtract(x, m, out=out)
     np.exp(out, out=out)
     np.divide(out, out.sum(axis=1, keepdims=True), out=out)
-    if np.inf in m:
+    if not m.max() < np.inf:  # a +inf maximum somewhere (or a NaN, left as it is)
         _fix_infinite_rows(x, m, out, log=False)
 
 
@@ -83,7 +83,7 @@ def _log_softmax_rows(x, out):
     rest = np.exp(out)
     rest[rows, top] = 0
     out -= np.log1p(rest.sum(axis=1, keepdims=True))
-    if np.fmax.reduce(m) == np.inf:
+    if not m.max() < np.inf:  # a +inf maximum somewhere (or a NaN, left as it is)
         _fix_infinite_rows(x, m[:, None], out, log=True)
 
 

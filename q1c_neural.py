@@ -115,13 +115,13 @@ def _class_indices(labels, N, Dy):
         if labels.shape[1] != Dy:
             raise ValueError(f"one-hot labels must have Dy = {Dy} columns, got shape "
                              f"{labels.shape}")
-        idx = labels.argmax(axis=1)
-        hot = labels[np.arange(N), idx] == 1
-        if not hot.all() or np.count_nonzero(labels) != N:
-            bad = int(np.flatnonzero(~hot | (np.count_nonzero(labels, axis=1) != 1))[0])
+        # N nonzero entries and every row summing to 1 leave each row exactly one 1.
+        if np.count_nonzero(labels) != N or not np.all(labels.sum(axis=1) == 1):
+            bad = int(np.flatnonzero((labels.sum(axis=1) != 1)
+                                     | (np.count_nonzero(labels, axis=1) != 1))[0])
             raise ValueError(f"one-hot labels must hold exactly one 1 and zeros in every row, "
                              f"got row {bad} = {labels[bad].tolist()}")
-        return idx
+        return labels.argmax(axis=1)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"class-index labels must be integers, got dtype {labels.dtype}")
     if N and (labels.min() < 0 or labels.max() >= Dy):
