@@ -4,6 +4,7 @@ Row vectors throughout: for an N x Dy matrix of scores, ``softmax(x)`` normalise
 The shared helpers ``as_real_array`` and ``run_in_blocks`` are also used by ``q1_sigmoid``.
 """
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -17,6 +18,7 @@ _PARALLEL_ELEMENTS = 2 * BLOCK_ELEMENTS
 _WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                else (os.cpu_count() or 1), 8)
 _pool = None
+_pool_lock = threading.Lock()
 
 
 def as_real_array(x, name):
@@ -51,8 +53,9 @@ def run_in_blocks(kernel, x, out, step):
     if x.size < _PARALLEL_ELEMENTS or workers < 2:
         _run_serial(kernel, x, out, 0, n, step)
         return
-    if _pool is None:
-        _pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="q1_blocks")
+    with _pool_lock:  # one pool for the process, however many threads call in at first
+        if _pool is None:
+            _pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="q1_blocks")
     cuts = [step * (n_blocks * k // workers) for k in range(workers)] + [n]
     jobs = [_pool.submit(_run_serial, kernel, x, out, lo, hi, step)
             for lo, hi in zip(cuts[:-1], cuts[1:])]
