@@ -120,8 +120,8 @@ class _RandomGuard:
         return lambda: (py_index.value, py_word.value, inst.gauss_next, np_word.value,
                         np_pos.value)
 
-    def reset(self, always=False):
-        if always or self.probe is None or self.probe() != self.entry:
+    def reset(self):
+        if self.probe is None or self.probe() != self.entry:
             random.setstate(self.py_state)
             np.random.set_state(self.np_state)  # noqa: NPY002
 
