@@ -2,7 +2,7 @@
 
 Run: python bench/bench_softmax_sigmoid.py
 
-Every figure is a ratio of two timings taken in the same run (best of several interleaved
+Every figure is a ratio of two timings taken in the same run (best of 15 interleaved
 repeats), because the machines are shared and absolute times drift. Targets (issue 2):
 softmax <= 0.65x scipy.special.softmax and <= 6x one memory pass; sigmoid <= 0.5x
 scipy.special.expit; softmax's peak extra memory <= 1.1x one output array.
@@ -23,7 +23,7 @@ try:
 except ImportError:
     sps = None
 
-REPEATS = 7
+REPEATS = 15
 
 
 def best_times(funcs):
