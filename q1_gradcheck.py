@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from q1_softmax import as_real_array
+
 DEFAULT_DIRECTIONS = 10  # 2 * 10 + 1 calls of f, whatever the size of x
 
 
@@ -224,12 +226,9 @@ class _Layout:
                 self.blocks]
 
 
-def _working_dtype_check(x, name):
-    x = np.asarray(x)
-    if x.dtype.kind in "biu":
-        return x
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name} expects a real numeric x, got dtype {x.dtype}")
+def _checkable(x, name):
+    """Return x as a real array (integers become float64), warning once for narrow floats."""
+    x = as_real_array(x, name)
     if x.dtype.itemsize < 8:
         warnings.warn(f"{name}: x is {x.dtype}; checking on a float64 copy, because finite "
                       f"differences in {x.dtype} cannot reach the tolerance", stacklevel=3)
@@ -338,7 +337,7 @@ def gradcheck_naive(f, x, *, h=1e-4, tol=1e-5, blocks=None, samples=None, direct
     >>> result.hints
     ['every checked entry is off by one factor: analytic = -1 x numeric (a flipped sign)']
     """
-    x = _working_dtype_check(x, "gradcheck_naive")
+    x = _checkable(x, "gradcheck_naive")
     if directions is True:
         directions = DEFAULT_DIRECTIONS
     for name, value in (("samples", samples), ("directions", directions)):
@@ -414,7 +413,7 @@ def numerical_gradient(f, x, h=1e-4):
     >>> numerical_gradient(lambda x: (np.sum(x ** 3), None), np.array([1.0, 2.0])).round(6)
     array([ 3., 12.])
     """
-    x = _working_dtype_check(x, "numerical_gradient")
+    x = _checkable(x, "numerical_gradient")
     layout = _Layout(None, x.shape)
     session = _Session(f, x, layout.place)
     try:
