@@ -1,7 +1,8 @@
 r"""Softmax and log-softmax along one axis, numerically stable for every real input.
 
 Row vectors throughout: for an N x Dy matrix of scores, ``softmax(x)`` normalises each row.
-The shared helpers ``as_real_array`` and ``run_in_blocks`` are also used by ``q1_sigmoid``.
+The helpers ``as_real_array`` (dtype rules) and ``run_in_blocks`` (cache-sized blocks on all
+cores) are shared with the other modules.
 """
 import os
 import threading
