@@ -9,11 +9,12 @@ torch.autograd.gradcheck on the same network (default and fast_mode=True) is tim
 """
 import pathlib
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from timing import best_of  # noqa: E402  (bench/ itself is on sys.path)
+
 from q1_gradcheck import DEFAULT_DIRECTIONS, gradcheck_naive  # noqa: E402
 from q1c_neural import forward_backward_prop, param_blocks  # noqa: E402
 
@@ -24,17 +25,6 @@ except ImportError:
 
 N, DIMS = 20, (10, 5, 10)
 H_STEP = 1e-4
-
-
-def best(funcs, rounds=7):
-    """Best-of-rounds seconds for each function, the rounds interleaved."""
-    times = dict.fromkeys(funcs, np.inf)
-    for _ in range(rounds):
-        for name, f in funcs.items():
-            start = time.perf_counter()
-            f()
-            times[name] = min(times[name], time.perf_counter() - start)
-    return times
 
 
 def main():
@@ -102,7 +92,7 @@ def main():
 
     assert gradcheck_naive(f, params, blocks=blocks, verbose=False)
     result = gradcheck_naive(f, params, blocks=blocks, directions=True, verbose=False)
-    t = best(funcs)
+    t = best_of(funcs, 7)
     print(f"network N = {N}, dimensions {DIMS}, P = {P}; best of 7 interleaved runs")
     for name, seconds in t.items():
         print(f"  {name:<30} {seconds * 1e3:8.2f} ms")

@@ -9,12 +9,13 @@ scipy.special.expit; softmax's peak extra memory <= 1.1x one output array.
 """
 import pathlib
 import sys
-import time
 import tracemalloc
 
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from timing import best_of  # noqa: E402  (bench/ itself is on sys.path)
+
 from q1_sigmoid import sigmoid  # noqa: E402
 from q1_softmax import BLOCK_ELEMENTS, run_in_blocks, softmax  # noqa: E402
 
@@ -24,17 +25,6 @@ except ImportError:
     sps = None
 
 REPEATS = 15
-
-
-def best_times(funcs):
-    """Best-of-REPEATS seconds for each function, the calls interleaved round-robin."""
-    best = {name: np.inf for name in funcs}
-    for _ in range(REPEATS):
-        for name, f in funcs.items():
-            start = time.perf_counter()
-            f()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
 
 
 def verdict(ratio, target):
@@ -56,7 +46,7 @@ def bench(dtype, rng):
     if sps is not None:
         funcs["scipy softmax"] = lambda: sps.softmax(x, axis=1)
         funcs["scipy expit"] = lambda: sps.expit(x)
-    t = best_times(funcs)
+    t = best_of(funcs, REPEATS)
     name = np.dtype(dtype).name
     print(f"\n{name}: " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in t.items()))
     print(f"  softmax / memory pass:  {verdict(t['softmax'] / t['memory pass'], 6)}")
