@@ -1,127 +1,16 @@
 r"""Softmax and log-softmax along one axis, numerically stable for every real input.
 
-Row vectors throughout: for an N x Dy matrix of scores, ``softmax(x)`` normalises each row.
-The helpers ``as_real_array`` (dtype rules) and ``run_in_blocks`` (cache-sized blocks on all
-cores) are shared with the other modules.
+The idea, in three steps: subtract the maximum, exponentiate, normalise. Row vectors
+throughout: for an N x Dy matrix of scores, ``softmax(x)`` normalises each row.
 """
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
+import contextlib
+import functools
 
 import numpy as np
 
-# A block of 65536 entries (512 KiB in float64) and its temporaries stay in cache through the
-# several passes of a kernel, while the ~8 NumPy calls per block (a microsecond each) are
-# negligible against its work.
-BLOCK_ELEMENTS = 65536
-# From two blocks up, the work (about 0.5 ms a block) outweighs handing blocks to threads.
-_PARALLEL_ELEMENTS = 2 * BLOCK_ELEMENTS
-_WORKERS = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else (os.cpu_count() or 1), 8)
-_pool = None
-_pool_lock = threading.Lock()
+from _q1_arrays import as_real_array, working_float
 
-
-def as_real_array(x, name):
-    """Return `x` as a floating-point array; bool and integer input becomes float64.
-
-    Raises TypeError naming the dtype for complex, object, string and other non-real input.
-    """
-    x = np.asarray(x)
-    kind = x.dtype.kind
-    if kind == "f":
-        return x
-    if kind in "biu":
-        return x.astype(np.float64)
-    raise TypeError(f"{name} expects a real numeric array, got dtype {x.dtype}")
-
-
-def _run_serial(kernel, x, out, start, stop, step):
-    for i in range(start, stop, step):
-        kernel(x[i:i + step], out[i:i + step])
-
-
-def run_in_blocks(kernel, x, out, step):
-    """Call ``kernel(x[i:i+step], out[i:i+step])`` along axis 0, on all cores when large.
-
-    NumPy releases the GIL inside its loops, so contiguous runs of blocks given to separate
-    threads run in parallel.
-    """
-    global _pool
-    n = x.shape[0]
-    n_blocks = -(-n // step)
-    workers = min(_WORKERS, n_blocks)
-    if x.size < _PARALLEL_ELEMENTS or workers < 2:
-        _run_serial(kernel, x, out, 0, n, step)
-        return
-    with _pool_lock:  # one pool for the process, however many threads call in at first
-        if _pool is None:
-            _pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="q1_blocks")
-    cuts = [step * (n_blocks * k // workers) for k in range(workers)] + [n]
-    jobs = [_pool.submit(_run_serial, kernel, x, out, lo, hi, step)
-            for lo, hi in zip(cuts[:-1], cuts[1:])]
-    for job in jobs:
-        job.result()
-
-
-def _softmax_rows(x, out):
-    m = x.max(axis=1, keepdims=True)
-    # -1e308 - 1e308 overflows to -inf and inf - inf is nan: both are repaired or wanted below.
-    with np.errstate(over="ignore", invalid="ignore"):
-        np.subtract(x, m, out=out)
-    np.exp(out, out=out)
-    np.divide(out, out.sum(axis=1, keepdims=True), out=out)
-    if not m.max() < np.inf:  # a +inf maximum somewhere (or a NaN, left as it is)
-        _fix_infinite_rows(x, m, out, log=False)
-
-
-def _log_softmax_rows(x, out):
-    rows = np.arange(x.shape[0])
-    top = x.argmax(axis=1)  # the first maximum of each row (the first NaN, if there is one)
-    m = x[rows, top]
-    with np.errstate(over="ignore", invalid="ignore"):
-        np.subtract(x, m[:, None], out=out)
-    # The maximum's own term of the sum is exactly 1: summing the other terms and taking log1p
-    # keeps the log-probability of a dominant entry (about -rest, close to 0) accurate to the
-    # last bit instead of to 1e-16 / rest.
-    rest = np.exp(out)
-    rest[rows, top] = 0
-    out -= np.log1p(rest.sum(axis=1, keepdims=True))
-    if not m.max() < np.inf:  # a +inf maximum somewhere (or a NaN, left as it is)
-        _fix_infinite_rows(x, m[:, None], out, log=True)
-
-
-def _fix_infinite_rows(x, m, out, log):
-    """Give rows whose maximum is +inf the limit: the +inf entries share the mass equally."""
-    rows = np.flatnonzero(m == np.inf)
-    top = x[rows] == np.inf
-    share = 1 / top.sum(axis=1, keepdims=True)
-    out[rows] = np.where(top, np.log(share), -np.inf) if log else top * share
-
-
-def _along_axis(kernel, x, axis, name):
-    x = as_real_array(x, name)
-    if (x.ndim == 2 and type(axis) is int and axis in (1, -1) and 0 < x.size <= BLOCK_ELEMENTS
-            and x.dtype != np.float16):
-        out = np.empty(x.shape, dtype=x.dtype)  # the common small case: one block, no copies
-        kernel(x, out)
-        return out
-    if x.ndim == 0:
-        raise ValueError(f"{name} expects an array with at least one dimension, got a 0-d array")
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"{name} expects an integer axis, got {axis!r}")
-    if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"{name} expects an axis in [{-x.ndim}, {x.ndim}) for a {x.ndim}-d "
-                         f"array, got axis {axis}")
-    # float16 has too little range and precision for exp and the row sums: work in float32.
-    work = x.astype(np.float32) if x.dtype == np.float16 else x
-    moved = np.moveaxis(work, axis, -1)
-    out = np.empty(moved.shape, dtype=work.dtype)
-    if out.size:
-        n = moved.shape[-1]
-        rows = moved.reshape(-1, n)
-        run_in_blocks(kernel, rows, out.reshape(-1, n), max(1, BLOCK_ELEMENTS // n))
-    return np.moveaxis(out, -1, axis).astype(x.dtype, copy=False)
+__all__ = ["softmax", "log_softmax"]
 
 
 def softmax(x, axis=-1):
@@ -129,7 +18,7 @@ def softmax(x, axis=-1):
 
     Parameters
     ----------
-    x : array_like, shape (..., N, ...)
+    x : array_like, shape (..., Dy, ...)
         Real scores. Bool and integer input is computed in float64; float16, float32 and
         float64 keep their dtype.
     axis : int, optional
@@ -157,7 +46,7 @@ def softmax(x, axis=-1):
     below 0, so nothing overflows and the denominator is at least 1. Non-finite entries follow
     the limits: a ``-inf`` entry gets probability 0; in a slice whose maximum is ``+inf`` the
     ``+inf`` entries share the mass equally; a slice that is all ``-inf`` or holds a NaN is
-    all NaN. Large arrays are processed in cache-sized blocks of rows on all cores.
+    all NaN.
 
     Examples
     --------
@@ -169,7 +58,17 @@ def softmax(x, axis=-1):
     array([[0.25, 0.25, 0.25, 0.25],
            [0.  , 0.  , 0.  , 1.  ]])
     """
-    return _along_axis(_softmax_rows, x, axis, "softmax")
+    x, axis, dtype = _prepare(x, axis, "softmax")
+    if x.size == 0:
+        return x.astype(dtype)
+    tame = _tame(x)  # finite, and max - min cannot overflow: the common case
+    with _quiet(tame):
+        e = np.subtract(x, _max_along(x, axis))  # 1. subtract the maximum: every exponent <= 0
+        np.exp(e, out=e)                         # 2. exponentiate: terms in [0, 1], one is 1
+        e /= _sum_along(e, axis)                 # 3. normalise: the sum is in [1, Dy]
+    if not tame:
+        _limit_of_infinite_slices(x, axis, e, log=False)
+    return e.astype(dtype, copy=False)
 
 
 def log_softmax(x, axis=-1):
@@ -177,7 +76,7 @@ def log_softmax(x, axis=-1):
 
     Parameters
     ----------
-    x : array_like, shape (..., N, ...)
+    x : array_like, shape (..., Dy, ...)
         Real scores, with the dtype rules of `softmax`.
     axis : int, optional
         The axis along which to normalise. Default -1 (each row).
@@ -193,10 +92,11 @@ def log_softmax(x, axis=-1):
     .. math:: \log \mathrm{softmax}(x)_i = (x_i - m) - \log \sum_j e^{x_j - m},
               \qquad m = \max_j x_j .
 
-    The first maximum's own term of the sum is exactly 1, so the sum is computed without it and
-    :math:`\log(1 + \text{rest})` is taken with ``log1p``: a dominant entry's log-probability,
-    close to 0, keeps its relative accuracy. The non-finite rules are those of `softmax`, in
-    logarithms (``-inf`` for probability 0).
+    The first maximum's own term of the sum is exactly 1, so the sum is taken without it and
+    :math:`\log(1 + \text{rest})` is computed with ``log1p``: a dominant entry's
+    log-probability, close to 0, keeps its relative accuracy (``log(1 + 1e-20)`` is ``1e-20``,
+    not 0). The non-finite rules are those of `softmax`, in logarithms (``-inf`` for
+    probability 0).
 
     Examples
     --------
@@ -204,14 +104,144 @@ def log_softmax(x, axis=-1):
     >>> from q1_softmax import log_softmax
     >>> log_softmax(np.array([0.0, -1000.0]))
     array([    0., -1000.])
-    >>> float(np.exp(log_softmax(np.array([0.0, 0.0])))[0])
-    0.5
+    >>> float(log_softmax(np.array([0.0, -46.0]))[0])  # -exp(-46), not 0
+    -1.0530617357553812e-20
     """
-    return _along_axis(_log_softmax_rows, x, axis, "log_softmax")
+    x, axis, dtype = _prepare(x, axis, "log_softmax")
+    if x.size == 0:
+        return x.astype(dtype)
+    tame = _tame(x)
+    rows = _as_rows(x, axis)  # (N, Dy): each slice along `axis` is one row
+    with _quiet(tame):
+        z, first_max = _minus_first_max(rows)     # 1. subtract each row's (first) maximum
+        rest = np.exp(z)                          # 2. exponentiate,
+        rest.reshape(-1)[first_max] = 0           #    leaving out the maximum's own 1
+        z -= np.log1p(rest @ _ones(rest.shape[1], rest.dtype))  # 3. normalise, in logs
+    z = _from_rows(z, x.shape, axis)
+    if not tame:
+        _limit_of_infinite_slices(x, axis, z, log=True)
+    return z.astype(dtype, copy=False)
+
+
+def _prepare(x, axis, name):
+    """Validate; return the working array (float32 for float16), the axis and the out dtype."""
+    x = as_real_array(x, name)
+    if x.ndim == 0:
+        raise ValueError(f"{name} expects an array with at least one dimension, got a 0-d array")
+    if type(axis) is not int:
+        if isinstance(axis, bool) or not isinstance(axis, np.integer):
+            raise TypeError(f"{name} expects an integer axis, got {axis!r}")
+        axis = int(axis)
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"{name} expects an axis in [{-x.ndim}, {x.ndim}) for a {x.ndim}-d "
+                         f"array, got axis {axis}")
+    return working_float(x), axis % x.ndim, x.dtype
+
+
+# Half the largest float: below it, x - max(x) cannot overflow.
+_SAFE_RANGE = {np.dtype(t): float(np.finfo(t).max) / 2 for t in (np.float32, np.float64)}
+_NOTHING = contextlib.nullcontext()
+
+
+def _tame(x):
+    """True when non-empty x is finite and max(x) - min(x) cannot overflow.
+
+    Two arg-reductions (a quarter of a microsecond each on small arrays) cost less than the
+    np.errstate that the other inputs need. NaN compares false, so it is not tame.
+    """
+    limit = _SAFE_RANGE.get(x.dtype)
+    return limit is not None and x.item(x.argmax()) - x.item(x.argmin()) < limit
+
+
+def _quiet(tame):
+    """No context for tame input; otherwise silence the overflow of -1e308 - 1e308 and the
+    invalid inf - inf, whose results the limits below either accept or repair."""
+    return _NOTHING if tame else np.errstate(over="ignore", invalid="ignore")
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(n, dtype):
+    """A read-only column of n ones, made once per size: matmul with it sums rows."""
+    ones = np.ones((n, 1), dtype=dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+@functools.lru_cache(maxsize=64)
+def _row_starts(n_rows, n_cols):
+    """Flat index of the first entry of each row of a C-ordered (n_rows, n_cols) array."""
+    starts = np.arange(0, n_rows * n_cols, n_cols)
+    starts.flags.writeable = False
+    return starts
+
+
+def _first_max(rows):
+    """Flat index (in C order) of each row's first maximum; a row's first NaN counts as one."""
+    return rows.argmax(axis=1) + _row_starts(*rows.shape)
+
+
+def _max_along(x, axis):
+    """The maximum along `axis`, shaped to broadcast against x (NaN where a slice has one)."""
+    if x.ndim == 1:
+        return x[x.argmax()]
+    if x.ndim == 2 and axis == 1:
+        # Gathering at the flat argmax is 1.5x faster than maximum.reduce on rows of 10.
+        return x.take(_first_max(x))[:, None]
+    return np.maximum.reduce(x, axis=axis, keepdims=True)
+
+
+def _sum_along(e, axis):
+    """The sum along `axis`, shaped to broadcast against e."""
+    if e.ndim == 2 and axis == 1:
+        # One matrix-vector product sums the rows, 1.2-3.5x faster than add.reduce on rows
+        # of 10, and a single pass on large ones.
+        return e @ _ones(e.shape[1], e.dtype)
+    return np.add.reduce(e, axis=axis, keepdims=True)
+
+
+def _as_rows(x, axis):
+    """View the slices of x along `axis` as the rows of a 2-D array (a copy if it must)."""
+    if axis != x.ndim - 1:
+        x = np.moveaxis(x, axis, -1)
+    # C order, so that arrays computed from the rows are C-ordered too: flat indices hold.
+    return np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
+
+
+def _from_rows(rows, shape, axis):
+    """Undo `_as_rows`: lay the rows back out along `axis` of an array of `shape`."""
+    if axis == len(shape) - 1:
+        return rows.reshape(shape)
+    moved = shape[:axis] + shape[axis + 1:] + shape[axis:axis + 1]
+    return np.moveaxis(rows.reshape(moved), -1, axis)
+
+
+def _minus_first_max(rows):
+    """Return ``rows - max`` row by row, and the flat index of each row's first maximum."""
+    first_max = _first_max(rows)
+    return rows - rows.take(first_max)[:, None], first_max
+
+
+def _limit_of_infinite_slices(x, axis, out, log):
+    """Where a slice's maximum is +inf, let its +inf entries share the mass equally.
+
+    Every other rule holds already: inf - inf and -inf - (-inf) made those slices NaN, a NaN
+    spreads through its slice's sum, and exp(-inf) = 0 gives a -inf entry probability 0.
+    """
+    top = x == np.inf
+    infinite = top.any(axis=axis, keepdims=True) & ~np.isnan(x).any(axis=axis, keepdims=True)
+    if not infinite.any():
+        return
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 in the other slices, log(0)
+        share = top / np.sum(top, axis=axis, keepdims=True)
+        limit = np.log(share) if log else share
+    np.copyto(out, limit, where=np.broadcast_to(infinite, x.shape))
 
 
 def test_softmax_basic():
-    """Check softmax against the classic exercise's sanity values; print what was checked."""
+    """Check softmax against the classic exercise's sanity values; print what was checked.
+
+    The classic starter's name, kept for its callers; it is a script check, not a pytest test.
+    """
     print("Running basic tests...")
     cases = [
         ([1, 2], [0.26894142, 0.73105858]),
@@ -224,6 +254,9 @@ def test_softmax_basic():
         if got.shape != np.shape(expected) or not np.allclose(got, expected, rtol=0, atol=1e-6):
             raise AssertionError(f"softmax({x}): expected {expected}, got {got}")
     print("All softmax sanity checks passed.")
+
+
+test_softmax_basic.__test__ = False  # pytest collects this module's doctests, not this
 
 
 if __name__ == "__main__":

@@ -113,8 +113,10 @@ def test_sigmoid_grad_takes_the_output_not_the_input():
     with mpmath.workdps(40):
         derivative = [float(mpmath.diff(lambda t: 1 / (1 + mpmath.exp(-t)), v)) for v in x]
     np.testing.assert_allclose(sigmoid_grad(sigmoid(x)), derivative, rtol=1e-14)
-    # Passing x instead of s is the classic mistake: it gives something else.
-    assert not np.allclose(sigmoid_grad(x), derivative)
+    # Passing x instead of s is the classic mistake: values outside [0, 1] say so.
+    with pytest.raises(ValueError, match=r"got s\[0\] = -3.0: pass the sigmoid's output, "
+                                         r"s = sigmoid\(x\), not x"):
+        sigmoid_grad(x)
 
 
 ANY_FLOAT = st.floats(allow_nan=False, width=64)
@@ -146,3 +148,69 @@ def test_sigmoid_grad_does_not_modify_its_input():
     before = s.copy()
     sigmoid_grad(s)
     np.testing.assert_array_equal(s, before)
+
+
+def test_at_most_4_ulp_over_the_whole_range_of_nonzero_results():
+    # Below -709 the result is exp(x) itself; it is subnormal from -708.4 and 0 below -745.1,
+    # so the error is counted in units of the smallest subnormal there.
+    x = np.linspace(-745, 745, 30001)
+    expected = np.array([mp_sigmoid(v) for v in x])
+    ulps = np.abs(sigmoid(x) - expected) / np.maximum(np.spacing(expected), 5e-324)
+    assert ulps.max() <= 4
+
+
+@given(hnp.arrays(np.float64, st.integers(1, 12), elements=st.floats(width=64)),
+       st.integers(0, 11))
+def test_each_entry_depends_on_itself_alone_to_the_bit(x, i):
+    i = i % x.size
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert sigmoid(x)[i:i + 1].tobytes() == sigmoid(x[i:i + 1]).tobytes()
+        # A Python float goes through math.exp, which may round differently from np.exp.
+        np.testing.assert_array_max_ulp(sigmoid(float(x[i])), sigmoid(x)[i], maxulp=2)
+
+
+def test_a_far_negative_entry_elsewhere_changes_nothing():
+    x = np.array([-0.5, 3.0, 700.0])
+    alone = sigmoid(x)
+    with_tiny = sigmoid(np.append(x, -720.0))  # exp(720) overflows: this entry takes exp(x)
+    assert with_tiny[:3].tobytes() == alone.tobytes()
+    assert with_tiny[3] == np.exp(-720.0) > 0
+
+
+@pytest.mark.parametrize("x, expected_type", [
+    (0.5, np.float64), (np.float64(0.5), np.float64), (np.float32(0.5), np.float32),
+    (np.float16(0.5), np.float16), (np.array(0.5), np.float64), (2, np.float64),
+    (np.array(0.5, dtype=np.float32), np.float32),
+])
+def test_a_scalar_gives_a_numpy_scalar_like_np_exp(x, expected_type):
+    got = sigmoid(x)
+    assert type(got) is expected_type
+    assert type(np.exp(np.asarray(x, dtype=expected_type))) is expected_type
+    np.testing.assert_allclose(got, mp_sigmoid(float(x)), rtol=np.finfo(expected_type).eps)
+
+
+@pytest.mark.parametrize("bad, where, value", [
+    (np.array([0.2, -12.0, 3.0]), r"s\[1\]", "-12.0"),
+    (np.array([[0.5, 0.5], [0.5, 1.0000001]]), r"s\[1, 1\]", "1.0000001"),
+    (np.float64(2.0), "s", "2.0"),
+])
+def test_sigmoid_grad_names_the_first_value_outside_0_1(bad, where, value):
+    with pytest.raises(ValueError, match=rf"values in \[0, 1\], got {where} = {value}: pass "
+                                         r"the sigmoid's output, s = sigmoid\(x\), not x"):
+        sigmoid_grad(bad)
+
+
+def test_sigmoid_grad_lets_nan_and_the_ends_through():
+    got = sigmoid_grad(np.array([np.nan, 0.0, 1.0, 0.5]))
+    np.testing.assert_array_equal(got, [np.nan, 0.0, 0.0, 0.25])
+
+
+@pytest.mark.parametrize("dtype", [">f8", "<f8", ">f4", ">i4", "u2", "?", "f2"])
+def test_byte_swapped_and_every_real_dtype(dtype):
+    x = np.array([-1.0, 0.0, 2.0]).astype(dtype)
+    s = sigmoid(x)
+    assert s.dtype.isnative
+    np.testing.assert_allclose(sigmoid_grad(s), sigmoid_grad(sigmoid(x.astype(np.float64))),
+                               rtol=2e-3 if s.dtype == np.float16 else 1e-6)
+    np.testing.assert_array_equal(sigmoid(x), sigmoid(x.astype(x.dtype.newbyteorder("="))))
