@@ -58,7 +58,7 @@ def sigmoid(x):
     if x.ndim == 0:  # ufuncs return 0-d results as scalars, which cannot be written in place
         return sigmoid(x.reshape(1))[0]
     work = working_float(x)
-    if not _all_at_least(work, _TINY_BELOW.get(work.dtype, -709.0)):  # rare: x < -709, NaN
+    if not _all_at_least(work, _TINY_BELOW.get(work.dtype.char, -709.0)):  # x < -709, or NaN
         s = _sigmoid_with_tiny_results(work)
     else:
         s = np.negative(work)
@@ -99,14 +99,14 @@ def sigmoid_grad(s):
     """
     s = as_real_array(s, "sigmoid_grad")
     _check_is_sigmoid_output(s)
-    grad = np.subtract(1, s, dtype=s.dtype)
+    grad = 1 - s  # a Python 1 keeps s's dtype (float32 stays float32)
     grad *= s
     return grad
 
 
 # Below this x, exp(-x) overflows (x < -709.78 in float64, -88.72 in float32) and
 # 1 + exp(x) rounds to 1, so sigma(x) is exp(x) to the last bit. Other floats use -709.
-_TINY_BELOW = {np.dtype(np.float64): -709.0, np.dtype(np.float32): -88.0}
+_TINY_BELOW = {"d": -709.0, "f": -88.0}  # by dtype.char: float64, float32
 
 
 def _all_at_least(x, bound):
@@ -116,7 +116,7 @@ def _all_at_least(x, bound):
 
 def _sigmoid_with_tiny_results(x):
     """sigma(x) for x with entries below the safe point: exp(x) there, the usual form elsewhere."""
-    tiny = x < _TINY_BELOW.get(x.dtype, -709.0)
+    tiny = x < _TINY_BELOW.get(x.dtype.char, -709.0)
     s = np.negative(x)
     np.exp(s, out=s, where=~tiny)  # the tiny entries keep -x: finite, overwritten below
     s += 1

@@ -4,11 +4,10 @@ The idea, in three steps: subtract the maximum, exponentiate, normalise. Row vec
 throughout: for an N x Dy matrix of scores, ``softmax(x)`` normalises each row.
 """
 import contextlib
-import functools
 
 import numpy as np
 
-from _q1_arrays import as_real_array, working_float
+from _q1_arrays import as_real_array, ones_column, row_starts, working_float
 
 __all__ = ["softmax", "log_softmax"]
 
@@ -116,7 +115,7 @@ def log_softmax(x, axis=-1):
         z, first_max = _minus_first_max(rows)     # 1. subtract each row's (first) maximum
         rest = np.exp(z)                          # 2. exponentiate,
         rest.reshape(-1)[first_max] = 0           #    leaving out the maximum's own 1
-        z -= np.log1p(rest @ _ones(rest.shape[1], rest.dtype))  # 3. normalise, in logs
+        z -= np.log1p(rest @ ones_column(rest.shape[1], rest.dtype))  # 3. normalise, in logs
     z = _from_rows(z, x.shape, axis)
     if not tame:
         _limit_of_infinite_slices(x, axis, z, log=True)
@@ -159,25 +158,9 @@ def _quiet(tame):
     return _NOTHING if tame else np.errstate(over="ignore", invalid="ignore")
 
 
-@functools.lru_cache(maxsize=64)
-def _ones(n, dtype):
-    """A read-only column of n ones, made once per size: matmul with it sums rows."""
-    ones = np.ones((n, 1), dtype=dtype)
-    ones.flags.writeable = False
-    return ones
-
-
-@functools.lru_cache(maxsize=64)
-def _row_starts(n_rows, n_cols):
-    """Flat index of the first entry of each row of a C-ordered (n_rows, n_cols) array."""
-    starts = np.arange(0, n_rows * n_cols, n_cols)
-    starts.flags.writeable = False
-    return starts
-
-
 def _first_max(rows):
     """Flat index (in C order) of each row's first maximum; a row's first NaN counts as one."""
-    return rows.argmax(axis=1) + _row_starts(*rows.shape)
+    return rows.argmax(axis=1) + row_starts(*rows.shape)
 
 
 def _max_along(x, axis):
@@ -195,7 +178,7 @@ def _sum_along(e, axis):
     if e.ndim == 2 and axis == 1:
         # One matrix-vector product sums the rows, 1.2-3.5x faster than add.reduce on rows
         # of 10, and a single pass on large ones.
-        return e @ _ones(e.shape[1], e.dtype)
+        return e @ ones_column(e.shape[1], e.dtype)
     return np.add.reduce(e, axis=axis, keepdims=True)
 
 

@@ -7,159 +7,20 @@ b2 (1, Dy), each row-major. Row vectors:
     h = sigmoid(data W1 + b1),   y_hat = softmax(h W2 + b2),
     cost = - sum over the N rows of log y_hat[row, label]   (summed, not averaged).
 
-The derivation of every gradient is in docs/derivation.md.
+`forward_backward_prop` computes all of it, then every gradient, top to bottom in the order of
+the derivation in docs/derivation.md.
 """
 import operator
 
 import numpy as np
 
+from _q1_arrays import as_real_array, ones_column, row_starts
 from q1_gradcheck import gradcheck_naive
 from q1_sigmoid import sigmoid, sigmoid_grad
-from q1_softmax import as_real_array, log_softmax
+from q1_softmax import log_softmax, softmax
 
-
-def _dims(dimensions):
-    try:
-        Dx, H, Dy = map(operator.index, dimensions)
-        if Dx > 0 and H > 0 and Dy > 0:
-            return Dx, H, Dy
-    except (TypeError, ValueError):
-        pass
-    raise ValueError(f"dimensions must be three positive integers (Dx, H, Dy), got "
-                     f"{dimensions!r}")
-
-
-def param_blocks(dimensions):
-    """Return the (name, shape) list of the flat layout, as `gradcheck_naive(blocks=...)` takes.
-
-    >>> param_blocks((10, 5, 10))
-    [('W1', (10, 5)), ('b1', (1, 5)), ('W2', (5, 10)), ('b2', (1, 10))]
-    """
-    Dx, H, Dy = _dims(dimensions)
-    return [("W1", (Dx, H)), ("b1", (1, H)), ("W2", (H, Dy)), ("b2", (1, Dy))]
-
-
-def unpack_params(params, dimensions):
-    """Split flat `params` into views ``W1 (Dx, H), b1 (1, H), W2 (H, Dy), b2 (1, Dy)``.
-
-    The four arrays share memory with `params` (no copies): writing into them writes into it.
-
-    >>> W1, b1, W2, b2 = unpack_params(np.arange(25.0), (2, 3, 4))
-    >>> W1.shape, b1.shape, W2.shape, b2.shape, float(b2[0, 3])
-    ((2, 3), (1, 3), (3, 4), (1, 4), 24.0)
-    """
-    return _unpack(np.asarray(params), _dims(dimensions))
-
-
-def _unpack(params, dims):
-    Dx, H, Dy = dims
-    P = (Dx + 1) * H + (H + 1) * Dy
-    if params.ndim != 1 or params.size != P:
-        raise ValueError(f"params must be a flat vector of P = (Dx+1)*H + (H+1)*Dy = {P} "
-                         f"entries for dimensions {dims} (W1, b1, W2, b2, row-major), got "
-                         f"shape {params.shape}")
-    b1_at = Dx * H
-    W2_at = b1_at + H
-    b2_at = W2_at + H * Dy
-    return (params[:b1_at].reshape(Dx, H), params[b1_at:W2_at].reshape(1, H),
-            params[W2_at:b2_at].reshape(H, Dy), params[b2_at:].reshape(1, Dy))
-
-
-def pack_params(W1, b1, W2, b2):
-    """Lay out ``W1 (Dx, H), b1 (1, H), W2 (H, Dy), b2 (1, Dy)`` as one flat vector of P entries.
-
-    >>> params = init_params((4, 3, 2), seed=0)
-    >>> bool(np.array_equal(pack_params(*unpack_params(params, (4, 3, 2))), params))
-    True
-    """
-    W1, W2 = np.asarray(W1), np.asarray(W2)
-    if W1.ndim != 2 or W2.ndim != 2 or W1.shape[1] != W2.shape[0]:
-        raise ValueError(f"expected W1 (Dx, H) and W2 (H, Dy), got shapes {W1.shape} and "
-                         f"{W2.shape}")
-    Dx, H, Dy = W1.shape[0], W1.shape[1], W2.shape[1]
-    for name, b, n in (("b1", b1, H), ("b2", b2, Dy)):
-        if np.shape(b) not in ((1, n), (n,)):
-            raise ValueError(f"expected {name} of shape (1, {n}), got {np.shape(b)}")
-    params = np.empty((Dx + 1) * H + (H + 1) * Dy, dtype=np.result_type(W1, b1, W2, b2))
-    for view, block in zip(_unpack(params, (Dx, H, Dy)), (W1, b1, W2, b2)):
-        view[...] = np.reshape(block, view.shape)
-    return params
-
-
-def init_params(dimensions, seed=None):
-    """Return flat params: Glorot-uniform weights, zero biases.
-
-    Each weight matrix is drawn from U(-a, a) with a = sqrt(6 / (fan_in + fan_out)), which
-    keeps the variance of activations and of gradients roughly equal from layer to layer.
-    """
-    Dx, H, Dy = _dims(dimensions)
-    rng = np.random.default_rng(seed)
-    params = np.zeros((Dx + 1) * H + (H + 1) * Dy)
-    W1, _, W2, _ = _unpack(params, (Dx, H, Dy))
-    for W in (W1, W2):
-        a = np.sqrt(6.0 / sum(W.shape))
-        W[...] = rng.uniform(-a, a, W.shape)
-    return params
-
-
-def _class_indices(labels, N, Dy):
-    """Return labels as integer class indices of shape (N,), from one-hot or from indices."""
-    labels = np.asarray(labels)
-    if labels.dtype.kind not in "biuf":
-        raise TypeError(f"labels must be numeric (one-hot or class indices), got dtype "
-                        f"{labels.dtype}")
-    if labels.shape[:1] != (N,) or labels.ndim not in (1, 2):
-        raise ValueError(f"labels must be one-hot of shape (N, Dy) = ({N}, {Dy}) or class "
-                         f"indices of shape (N,) = ({N},), got shape {labels.shape}")
-    if labels.ndim == 2:
-        if labels.shape[1] != Dy:
-            raise ValueError(f"one-hot labels must have Dy = {Dy} columns, got shape "
-                             f"{labels.shape}")
-        # N nonzero entries and every row summing to 1 leave each row exactly one 1.
-        if np.count_nonzero(labels) != N or not np.all(labels.sum(axis=1) == 1):
-            bad = int(np.flatnonzero((labels.sum(axis=1) != 1)
-                                     | (np.count_nonzero(labels, axis=1) != 1))[0])
-            raise ValueError(f"one-hot labels must hold exactly one 1 and zeros in every row, "
-                             f"got row {bad} = {labels[bad].tolist()}")
-        return labels.argmax(axis=1)
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"class-index labels must be integers, got dtype {labels.dtype}")
-    if N and (labels.min() < 0 or labels.max() >= Dy):
-        raise ValueError(f"class-index labels must lie in [0, Dy) = [0, {Dy}), got values "
-                         f"from {labels.min()} to {labels.max()}")
-    return labels
-
-
-def _check_data(data, Dx, name):
-    data = as_real_array(data, f"{name} (data)")
-    if data.ndim != 2 or data.shape[1] != Dx:
-        raise ValueError(f"data must be 2-D of shape (N, Dx) with Dx = {Dx}, got shape "
-                         f"{data.shape}")
-    return data
-
-
-def _forward(data, labels, params, dimensions, name):
-    """Validate, run the network; return cost, y_hat - y (N, Dy), data, h (N, H), W1, W2.
-
-    Non-finite data is legal: inf * 0 inside the matrix products gives NaN, which flows into
-    a non-finite cost, the signal the gradient checker reports. Callers silence the warning.
-    """
-    dims = _dims(dimensions)
-    data = _check_data(data, dims[0], name)
-    idx = _class_indices(labels, data.shape[0], dims[2])
-    params = as_real_array(params, f"{name} (params)")
-    W1, b1, W2, b2 = _unpack(params, dims)
-    z1 = data @ W1
-    z1 += b1
-    h = sigmoid(z1)
-    z2 = h @ W2
-    z2 += b2
-    log_y_hat = log_softmax(z2)
-    rows = np.arange(data.shape[0])
-    cost = -log_y_hat[rows, idx].sum()
-    delta2 = np.exp(log_y_hat, out=log_y_hat)  # y_hat, then y_hat - y in place
-    delta2[rows, idx] -= 1
-    return float(cost), delta2, data, h, W1, W2
+__all__ = ["forward_backward_prop", "forward_backward_input", "param_blocks", "unpack_params",
+           "pack_params", "init_params", "n_params", "predict", "sanity_check"]
 
 
 def forward_backward_prop(data, labels, params, dimensions):
@@ -201,19 +62,29 @@ def forward_backward_prop(data, labels, params, dimensions):
     >>> float(round(cost, 12)), float(round(2 * np.log(2), 12)), grad.shape
     (1.38629436112, 1.38629436112, (26,))
     """
-    with np.errstate(invalid="ignore", over="ignore"):  # see _forward
-        cost, delta2, data, h, W1, W2 = _forward(data, labels, params, dimensions,
-                                                 "forward_backward_prop")
-        grad = np.empty(W1.size + h.shape[1] + W2.size + delta2.shape[1], dtype=delta2.dtype)
-        grad_W1, grad_b1, grad_W2, grad_b2 = _unpack(grad, (W1.shape[0], *W2.shape))
-        # ones @ delta sums the rows in one BLAS call, cheaper than .sum(axis=0) at small N.
-        ones = np.ones(data.shape[0], dtype=grad.dtype)
-        np.matmul(h.T, delta2, out=grad_W2)
-        np.matmul(ones, delta2, out=grad_b2[0])
-        delta1 = delta2 @ W2.T
-        delta1 *= sigmoid_grad(h)
-        np.matmul(data.T, delta1, out=grad_W1)
-        np.matmul(ones, delta1, out=grad_b1[0])
+    data, at_label, (W1, b1, W2, b2) = _checked(data, labels, params, dimensions,
+                                                "forward_backward_prop")
+    # Forward: z1, h, scores, cost.
+    z1 = data @ W1
+    z1 += b1
+    h = sigmoid(z1)
+    scores = h @ W2
+    scores += b2
+    y_hat = softmax(scores)
+    cost = _cross_entropy(y_hat, scores, at_label)
+    # Backward: delta2 = dJ/dscores = y_hat - y, then the layer-2 grads; delta1 = dJ/dz1, then
+    # the layer-1 grads, each written straight into its view of the one flat gradient.
+    dims = (W1.shape[0], *W2.shape)
+    grad = np.empty(_n_params(*dims), dtype=y_hat.dtype)
+    grad_W1, grad_b1, grad_W2, grad_b2 = _unpack(grad, dims)
+    delta2 = y_hat
+    delta2.reshape(-1)[at_label] -= 1
+    np.matmul(h.T, delta2, out=grad_W2)
+    np.matmul(ones_column(len(h), h.dtype).T, delta2, out=grad_b2)  # the sum over rows
+    delta1 = delta2 @ W2.T
+    delta1 *= sigmoid_grad(h)
+    np.matmul(data.T, delta1, out=grad_W1)
+    np.matmul(ones_column(len(h), h.dtype).T, delta1, out=grad_b1)
     return cost, grad
 
 
@@ -239,12 +110,193 @@ def forward_backward_input(data, labels, params, dimensions):
     >>> grad_data.shape
     (2, 3)
     """
-    with np.errstate(invalid="ignore", over="ignore"):  # see _forward
-        cost, delta2, _, h, W1, W2 = _forward(data, labels, params, dimensions,
-                                              "forward_backward_input")
-        delta1 = delta2 @ W2.T
-        delta1 *= sigmoid_grad(h)
-        return cost, delta1 @ W1.T
+    data, at_label, (W1, b1, W2, b2) = _checked(data, labels, params, dimensions,
+                                                "forward_backward_input")
+    h = sigmoid(data @ W1 + b1)
+    scores = h @ W2 + b2
+    y_hat = softmax(scores)
+    cost = _cross_entropy(y_hat, scores, at_label)
+    delta2 = y_hat
+    delta2.reshape(-1)[at_label] -= 1
+    delta1 = delta2 @ W2.T
+    delta1 *= sigmoid_grad(h)
+    return cost, delta1 @ W1.T
+
+
+def _cross_entropy(y_hat, scores, at_label):
+    """-sum(log y_hat) at the labels; through log_softmax where a probability underflowed.
+
+    A confidently wrong prediction (a score gap beyond ~745) rounds y_hat to 0 there, and
+    log(0) = -inf. log_softmax keeps such a cost large and finite instead.
+    """
+    p = y_hat.take(at_label)
+    if p.size and p.item(p.argmin()) > 0:
+        return -float(np.log(p).sum())
+    return -float(log_softmax(scores).take(at_label).sum())
+
+
+def _checked(data, labels, params, dimensions, name):
+    """Validate the four inputs once; return data, the labels' flat indices into an (N, Dy)
+    array, and the views W1, b1, W2, b2 of params."""
+    dims = _dims(dimensions)
+    data = _check_data(data, dims[0], name)
+    at_label = _label_positions(labels, data.shape[0], dims[2])
+    return data, at_label, _unpack(_check_params(params, name), dims)
+
+
+def n_params(dimensions):
+    """Return P, the length of the flat parameter vector for dimensions (Dx, H, Dy).
+
+    >>> n_params((10, 5, 10))
+    115
+    """
+    return _n_params(*_dims(dimensions))
+
+
+def _n_params(Dx, H, Dy):
+    return (Dx + 1) * H + (H + 1) * Dy  # W1 and b1, then W2 and b2
+
+
+def _dims(dimensions):
+    try:
+        Dx, H, Dy = map(operator.index, dimensions)
+        if Dx > 0 and H > 0 and Dy > 0:
+            return Dx, H, Dy
+    except (TypeError, ValueError):
+        pass
+    raise ValueError(f"dimensions must be three positive integers (Dx, H, Dy), got "
+                     f"{dimensions!r}")
+
+
+def param_blocks(dimensions):
+    """Return the (name, shape) list of the flat layout, as `gradcheck_naive(blocks=...)` takes.
+
+    >>> param_blocks((10, 5, 10))
+    [('W1', (10, 5)), ('b1', (1, 5)), ('W2', (5, 10)), ('b2', (1, 10))]
+    """
+    Dx, H, Dy = _dims(dimensions)
+    return [("W1", (Dx, H)), ("b1", (1, H)), ("W2", (H, Dy)), ("b2", (1, Dy))]
+
+
+def unpack_params(params, dimensions):
+    """Split flat `params` into views ``W1 (Dx, H), b1 (1, H), W2 (H, Dy), b2 (1, Dy)``.
+
+    The four arrays share memory with `params` (no copies): writing into them writes into it.
+
+    >>> W1, b1, W2, b2 = unpack_params(np.arange(25.0), (2, 3, 4))
+    >>> W1.shape, b1.shape, W2.shape, b2.shape, float(b2[0, 3])
+    ((2, 3), (1, 3), (3, 4), (1, 4), 24.0)
+    """
+    return _unpack(np.asarray(params), _dims(dimensions))
+
+
+def _unpack(params, dims):
+    Dx, H, Dy = dims
+    P = _n_params(Dx, H, Dy)
+    if params.ndim != 1 or params.size != P:
+        raise ValueError(f"params must be a flat vector of P = (Dx+1)*H + (H+1)*Dy = {P} "
+                         f"entries for dimensions {dims} (W1, b1, W2, b2, row-major), got "
+                         f"shape {params.shape}; pack_params(W1, b1, W2, b2) builds one")
+    b1_at = Dx * H
+    W2_at = b1_at + H
+    b2_at = W2_at + H * Dy
+    return (params[:b1_at].reshape(Dx, H), params[b1_at:W2_at].reshape(1, H),
+            params[W2_at:b2_at].reshape(H, Dy), params[b2_at:].reshape(1, Dy))
+
+
+def pack_params(W1, b1, W2, b2):
+    """Lay out ``W1 (Dx, H), b1 (1, H), W2 (H, Dy), b2 (1, Dy)`` as one flat vector of P entries.
+
+    >>> params = init_params((4, 3, 2), seed=0)
+    >>> bool(np.array_equal(pack_params(*unpack_params(params, (4, 3, 2))), params))
+    True
+    """
+    W1, W2 = np.asarray(W1), np.asarray(W2)
+    if W1.ndim != 2 or W2.ndim != 2 or W1.shape[1] != W2.shape[0]:
+        raise ValueError(f"expected W1 (Dx, H) and W2 (H, Dy), got shapes {W1.shape} and "
+                         f"{W2.shape}")
+    Dx, H, Dy = W1.shape[0], W1.shape[1], W2.shape[1]
+    for name, b, n in (("b1", b1, H), ("b2", b2, Dy)):
+        if np.shape(b) not in ((1, n), (n,)):
+            raise ValueError(f"expected {name} of shape (1, {n}), got {np.shape(b)}")
+    params = np.empty(_n_params(Dx, H, Dy), dtype=np.result_type(W1, b1, W2, b2))
+    for view, block in zip(_unpack(params, (Dx, H, Dy)), (W1, b1, W2, b2)):
+        view[...] = np.reshape(block, view.shape)
+    return params
+
+
+def init_params(dimensions, seed=None):
+    """Return flat params: Glorot-uniform weights, zero biases.
+
+    Each weight matrix is drawn from U(-a, a) with a = sqrt(6 / (fan_in + fan_out)), which
+    keeps the variance of activations and of gradients roughly equal from layer to layer.
+    """
+    Dx, H, Dy = _dims(dimensions)
+    rng = np.random.default_rng(seed)
+    params = np.zeros(_n_params(Dx, H, Dy))
+    W1, _, W2, _ = _unpack(params, (Dx, H, Dy))
+    for W in (W1, W2):
+        a = np.sqrt(6.0 / sum(W.shape))
+        W[...] = rng.uniform(-a, a, W.shape)
+    return params
+
+
+def _label_positions(labels, N, Dy):
+    """Return the flat index of each row's label in an (N, Dy) array, from one-hot labels or
+    class indices: ``y_hat.take(positions)`` is each row's probability of its label."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "biuf":
+        raise TypeError(f"labels must be numeric (one-hot or class indices), got dtype "
+                        f"{labels.dtype}")
+    if labels.shape[:1] != (N,) or labels.ndim not in (1, 2):
+        raise ValueError(f"labels must be one-hot of shape (N, Dy) = ({N}, {Dy}) or class "
+                         f"indices of shape (N,) = ({N},), got shape {labels.shape}")
+    if labels.ndim == 2:
+        if labels.shape[1] != Dy:
+            raise ValueError(f"one-hot labels must have Dy = {Dy} columns, got shape "
+                             f"{labels.shape}")
+        positions = labels.argmax(axis=1) + row_starts(N, Dy)
+        # Each row's maximum is 1, and there are N nonzeros: every row is one 1 and zeros.
+        if (np.count_nonzero(labels) != N
+                or np.count_nonzero(labels.take(positions) == 1) != N):
+            _raise_bad_one_hot_row(labels)
+        return positions
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"class-index labels must be integers, got dtype {labels.dtype}"
+                        + ("; they hold whole numbers, so pass labels.astype(int)"
+                           if labels.dtype.kind == "f" and np.all(labels == np.round(labels))
+                           else ""))
+    if N and (labels.item(labels.argmin()) < 0 or labels.item(labels.argmax()) >= Dy):
+        raise ValueError(f"class-index labels must lie in [0, Dy) = [0, {Dy}), got values "
+                         f"from {labels.min()} to {labels.max()}")
+    return labels.astype(np.intp, copy=False) + row_starts(N, Dy)
+
+
+def _raise_bad_one_hot_row(labels):
+    bad = int(np.flatnonzero((np.count_nonzero(labels, axis=1) != 1)
+                             | (labels.max(axis=1) != 1))[0])
+    raise ValueError(f"one-hot labels must hold exactly one 1 and zeros in every row, got row "
+                     f"{bad} = {labels[bad].tolist()}")
+
+
+def _check_data(data, Dx, name):
+    data = as_real_array(data, f"{name} (data)")
+    if data.ndim != 2 or data.shape[1] != Dx:
+        hint = ("; for a single example, pass data.reshape(1, -1)"
+                if data.shape == (Dx,) else "")
+        raise ValueError(f"data must be 2-D of shape (N, Dx) with Dx = {Dx}, got shape "
+                         f"{data.shape}{hint}")
+    return data
+
+
+def _check_params(params, name):
+    try:
+        return as_real_array(params, f"{name} (params)")
+    except ValueError:  # NumPy's "inhomogeneous shape": a tuple or list of the four arrays
+        raise TypeError(f"params must be one flat vector of P entries, got a "
+                        f"{type(params).__name__} of {len(params)} arrays of different "
+                        f"shapes; lay W1, b1, W2, b2 out as one with pack_params(W1, b1, W2, "
+                        f"b2)") from None
 
 
 def predict(data, params, dimensions):
@@ -255,7 +307,7 @@ def predict(data, params, dimensions):
     """
     dims = _dims(dimensions)
     data = _check_data(data, dims[0], "predict")
-    W1, b1, W2, b2 = _unpack(as_real_array(params, "predict (params)"), dims)
+    W1, b1, W2, b2 = _unpack(_check_params(params, "predict"), dims)
     # softmax is monotonic: the largest score is the most probable class.
     return (sigmoid(data @ W1 + b1) @ W2 + b2).argmax(axis=1)
 
@@ -267,8 +319,7 @@ def sanity_check(seed=0, verbose=True):
     data = rng.standard_normal((N, dimensions[0]))
     labels = np.zeros((N, dimensions[2]))
     labels[np.arange(N), rng.integers(0, dimensions[2], N)] = 1
-    params = rng.standard_normal((dimensions[0] + 1) * dimensions[1]
-                                 + (dimensions[1] + 1) * dimensions[2])
+    params = rng.standard_normal(n_params(dimensions))
     if verbose:
         print(f"Running sanity check: N = {N}, dimensions {dimensions}, {params.size} params")
     return gradcheck_naive(lambda p: forward_backward_prop(data, labels, p, dimensions),

@@ -1,5 +1,9 @@
 """Tests of q1_softmax: classic values, mpmath references, non-finite and dtype rules."""
+import os
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -10,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 from q1_softmax import log_softmax, softmax, test_softmax_basic
 
+ROOT = Path(__file__).resolve().parents[1]
 REAL_FLOATS = st.floats(allow_nan=False, allow_infinity=False, width=64)
 
 
@@ -202,3 +207,46 @@ def test_float32_rows_sum_to_one(x):
     p = softmax(x)
     assert p.dtype == np.float32
     np.testing.assert_allclose(p.sum(), 1.0, rtol=0, atol=8 * np.finfo(np.float32).eps)
+
+
+# No threads: the earlier process-wide pool hung a forked child and failed at interpreter exit.
+FORK_THEN_COMPUTE = """
+import os, numpy as np
+from q1_softmax import softmax, log_softmax
+from q1_sigmoid import sigmoid
+x = np.random.default_rng(0).standard_normal((600, 500))
+softmax(x); sigmoid(x)
+pid = os.fork()
+if pid == 0:
+    ok = softmax(x).shape == log_softmax(x).shape == sigmoid(x).shape == x.shape
+    os._exit(0 if ok else 3)
+_, status = os.waitpid(pid, 0)
+raise SystemExit(os.waitstatus_to_exitcode(status))
+"""
+
+AT_EXIT = """
+import atexit, threading, numpy as np
+from q1_softmax import softmax
+x = np.random.default_rng(0).standard_normal((600, 500))
+atexit.register(lambda: print("atexit", softmax(x).sum().round()))
+def late():
+    import time; time.sleep(0.2); print("thread", softmax(x).sum().round())
+threading.Thread(target=late).start()  # non-daemon: still working when the main thread ends
+"""
+
+
+def run_python(code):
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_computes_large_arrays():
+    run = run_python(FORK_THEN_COMPUTE)
+    assert run.returncode == 0, run.stderr
+
+
+def test_large_softmax_at_exit_and_in_a_thread_still_working_at_exit():
+    run = run_python(AT_EXIT)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert "thread 600.0" in run.stdout and "atexit 600.0" in run.stdout
