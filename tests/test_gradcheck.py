@@ -310,39 +310,239 @@ def dropout_model(theta):
     return np.sum((theta * keep) ** 2) * (1 + noise), 2 * theta * keep * (1 + noise)
 
 
-def test_costs_with_randomness_pass_and_the_global_state_is_left_as_found():
+def classic_reference(f, x):
+    """The classic contract, minimal (after CS224n's q2_gradcheck.py, written here): both
+    global states set to their entry values before every call of f, nothing after.
+    Returns the states it ends with."""
+    py_entry, np_entry = random.getstate(), np.random.get_state()  # noqa: NPY002
+    x = np.array(x, dtype=float)
+    for i in [None, *range(x.size)]:
+        for step in ((0.0,) if i is None else (1e-4, -1e-4)):
+            random.setstate(py_entry)
+            np.random.set_state(np_entry)  # noqa: NPY002
+            y = x.copy()
+            if i is not None:
+                y.flat[i] += step
+            f(y)
+    return random.getstate(), np.random.get_state()  # noqa: NPY002
+
+
+def reseeding_model(theta):
+    random.seed(3)
+    np.random.seed([3, 1])  # noqa: NPY002
+    return dropout_model(theta)
+
+
+def gaussian_model(theta):
+    scale = 1 + np.random.randn() ** 2 + random.gauss(0, 1) ** 2  # noqa: NPY002
+    return scale * np.sum(theta ** 2), scale * 2 * theta
+
+
+def python_only_model(theta):
+    noise = random.random()
+    return np.sum(theta ** 2) * (1 + noise), 2 * theta * (1 + noise)
+
+
+@pytest.mark.parametrize("f", [dropout_model, reseeding_model, gaussian_model,
+                               python_only_model, quad])
+@pytest.mark.parametrize("cached_gaussian", [False, True])
+def test_random_states_end_where_the_classic_contract_leaves_them(f, cached_gaussian):
     np.random.seed(1)  # noqa: NPY002
     random.seed(1)
-    first, second = dropout_model(THETA)[0], dropout_model(THETA)[0]
-    assert first != second  # so a checker without the reset would fail
-    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    assert gradcheck_naive(dropout_model, THETA, verbose=False)
-    assert gradcheck_naive(dropout_model, THETA, directions=True, verbose=False)
-    assert random.getstate() == py_state
+    if cached_gaussian:
+        np.random.randn(1)  # noqa: NPY002 -- leaves one cached Gaussian behind
+        random.gauss(0, 1)
+    entry = random.getstate(), np.random.get_state()  # noqa: NPY002
+    expected_py, expected_np = classic_reference(f, THETA)
+    random.setstate(entry[0])
+    np.random.set_state(entry[1])  # noqa: NPY002
+    assert gradcheck_naive(f, THETA.copy(), verbose=False)
+    assert random.getstate() == expected_py
     after = np.random.get_state()  # noqa: NPY002
-    assert np.array_equal(after[1], np_state[1]) and after[2:] == np_state[2:]
+    assert np.array_equal(after[1], expected_np[1]) and after[2:] == expected_np[2:]
 
 
-def test_cached_gaussian_at_entry_still_resets_every_call():
-    np.random.seed(2)  # noqa: NPY002
-    np.random.randn(1)  # noqa: NPY002 -- leaves one cached Gaussian behind
+def test_an_f_that_starts_drawing_late_is_checked_again_with_resets():
+    calls = []
 
-    def f(theta):
-        scale = 1 + np.random.randn() ** 2  # noqa: NPY002
-        return scale * np.sum(theta ** 2), scale * 2 * theta
+    def late(theta):
+        calls.append(1)
+        noise = random.random() if len(calls) > 10 else 0.5
+        return np.sum(theta ** 2) * (1 + noise), 2 * theta * (1 + noise)
 
-    assert gradcheck_naive(f, THETA, verbose=False)
+    random.seed(5)
+    result = gradcheck_naive(late, THETA.copy(), verbose=False)
+    assert not result  # its cost changes from call 11 on: the grad of call 1 is off
+    assert result.n_calls > 2 * THETA.size + 1  # the pass was made again, resetting
 
 
 def test_deterministic_f_pays_no_state_restores(monkeypatch):
-    np.random.seed(0)  # noqa: NPY002 -- no cached Gaussian: the state can be watched in place
     restores = []
-    real = np.random.set_state
-    monkeypatch.setattr(np.random, "set_state", lambda s: (restores.append(1), real(s)))
-    assert gradcheck_naive(quad, THETA, verbose=False)
+    real_np, real_py = np.random.set_state, random.setstate
+    monkeypatch.setattr(np.random, "set_state", lambda s: (restores.append("np"), real_np(s)))
+    monkeypatch.setattr(random, "setstate", lambda s: (restores.append("py"), real_py(s)))
+    assert gradcheck_naive(quad, THETA.copy(), verbose=False)
     assert restores == []
-    assert gradcheck_naive(dropout_model, THETA, verbose=False)
-    assert len(restores) == 2 * THETA.size + 1  # every call after the first, and once at the end
+    assert gradcheck_naive(dropout_model, THETA.copy(), verbose=False)
+    assert restores.count("np") == restores.count("py") == 2 * THETA.size  # all but the first
+
+
+# In place, and the callers' call forms ------------------------------------------------------
+
+def test_f_receives_the_callers_array_so_a_closure_sees_each_nudge():
+    # cs231n's idiom: f ignores its argument and reads the parameters through a closure.
+    params = {"W": THETA.copy()}
+    before = params["W"].copy()
+    result = gradcheck_naive(lambda _: (np.sum(params["W"] ** 2), 2 * params["W"]),
+                             params["W"], verbose=False)
+    assert result
+    assert params["W"].tobytes() == before.tobytes()
+
+
+def test_x_is_restored_bit_for_bit_when_f_raises_midway():
+    x = THETA.copy()
+    before = x.tobytes()
+    calls = []
+
+    def f(theta):
+        calls.append(1)
+        if len(calls) == 8:
+            raise RuntimeError("boom")
+        return quad(theta)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        gradcheck_naive(f, x, verbose=False)
+    assert x.tobytes() == before
+
+
+CTRL_C = """
+import os, signal, numpy as np
+from q1_gradcheck import gradcheck_naive
+x = np.random.default_rng(0).standard_normal(50)
+before = x.tobytes()
+calls = []
+def f(theta):
+    calls.append(1)
+    if len(calls) == 20:
+        os.kill(os.getpid(), signal.SIGINT)
+    return float(np.sum(theta ** 2)), 2 * theta
+try:
+    gradcheck_naive(f, x, verbose=False)
+except KeyboardInterrupt:
+    raise SystemExit(0 if x.tobytes() == before else 4)
+raise SystemExit(5)
+"""
+
+
+def test_ctrl_c_leaves_x_as_it_was():
+    run = subprocess.run([sys.executable, "-c", CTRL_C], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+
+
+def test_three_argument_form_prints_the_2019_messages(capsys):
+    # CS224n 2019+ starters call gradcheck_naive(f, x, gradientText).
+    assert gradcheck_naive(quad, THETA.copy(), "quad gradient")
+    assert "Gradient check passed! (quad gradient)" in capsys.readouterr().out
+    assert not gradcheck_naive(lambda t: model(t, "entry"), THETA.copy(), "model gradient")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Gradient check failed for model gradient."
+    assert out[1] == "First gradient error found at index (5,) in the vector of gradients"
+    assert out[2].startswith("Your gradient: ") and " \t Numerical gradient: " in out[2]
+
+
+def test_repr_is_one_short_line_and_str_is_the_report():
+    result = gradcheck_naive(lambda t: model(t, "scale2"), THETA.copy(), blocks=BLOCKS,
+                             verbose=False)
+    assert repr(result).startswith("GradcheckResult(failed: 9 of 12 entries, worst W[")
+    assert "\n" not in repr(result) and len(repr(result)) < 100
+    assert str(result) == result.report
+    assert "Attributes" in type(result).__doc__ and "first_failure" in type(result).__doc__
+
+
+def test_numerical_gradient_takes_a_bare_cost_or_a_pair():
+    x = np.array([1.0, 2.0])
+    bare = numerical_gradient(lambda v: np.sum(v ** 3), x)
+    pair = numerical_gradient(lambda v: [np.sum(v ** 3), None], x)
+    np.testing.assert_allclose(bare, [3, 12], rtol=1e-7)
+    assert np.array_equal(bare, pair)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(h=0), ValueError, "h must be a positive finite number, got 0"),
+    (dict(h=np.nan), ValueError, "h must be a positive finite number, got nan"),
+    (dict(h=np.inf), ValueError, "h must be a positive finite number, got inf"),
+    (dict(h="1e-4"), TypeError, "h must be a positive finite number, got '1e-4'"),
+    (dict(h=None), TypeError, "h must be a positive finite number, got None"),
+    (dict(tol=np.inf), ValueError, "tol must be a positive finite number, got inf"),
+    (dict(tol="x"), TypeError, "tol must be a positive finite number"),
+])
+def test_bad_settings_name_the_parameter(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        gradcheck_naive(quad, THETA.copy(), verbose=False, **kwargs)
+    if "h" in kwargs:
+        with pytest.raises(error, match=message):
+            numerical_gradient(quad, THETA.copy(), **kwargs)
+
+
+@pytest.mark.parametrize("cost, error, message", [
+    (None, TypeError, "real scalar cost, got cost None"),
+    ("1.0", TypeError, "real scalar cost, got cost '1.0'"),
+])
+def test_a_cost_that_is_not_a_number_is_named(cost, error, message):
+    with pytest.raises(error, match=message):
+        gradcheck_naive(lambda t: (cost, 2 * t), THETA.copy(), verbose=False)
+
+
+@pytest.mark.parametrize("blocks, message", [
+    ([("W", (3, -3)), ("b", (1, 3))], r"shape of 'W' must hold non-negative integers, got \[3, -3\]"),
+    ([("W", (3, 2.5)), ("b", (1, 3))], r"shape of 'W' must hold non-negative integers"),
+])
+def test_bad_block_shapes(blocks, message):
+    with pytest.raises(ValueError, match=message):
+        gradcheck_naive(quad, THETA.copy(), blocks=blocks, verbose=False)
+
+
+def test_accepted_forms_numpy_integers_dict_blocks_nan_and_plain_places():
+    assert gradcheck_naive(quad, THETA.copy(), samples=np.int64(3), verbose=False)
+    assert gradcheck_naive(quad, THETA.copy(), directions=np.int32(4), verbose=False)
+    result = gradcheck_naive(lambda t: model(t, "sign"), THETA.copy(),
+                             blocks={"W": (3, 3), "b": (1, 3)}, verbose=False)
+    assert list(result.blocks) == ["W", "b"] and result.worst.place.startswith("b[")
+    x = THETA.copy()
+    x[0] = np.nan
+    result = gradcheck_naive(quad, x, verbose=False)
+    assert "modified" not in result.problem and "non-finite" in result.problem
+    result = gradcheck_naive(lambda t: (np.sum(t ** 2), -2 * t), np.ones(2), verbose=False)
+    assert result.worst.place == "(0,)"
+
+
+def test_progress_for_a_long_check_goes_to_stderr_only_when_verbose(capsys):
+    import time
+
+    def slow(theta):
+        time.sleep(0.03)
+        return quad(theta)
+
+    x = np.zeros(100)  # 201 calls of about 0.03 s: over 5 s estimated
+    gradcheck_naive(slow, x, samples=3, verbose=True)  # 7 calls: no message
+    assert capsys.readouterr().err == ""
+    calls = []
+
+    def stop_after_the_estimate(theta):
+        calls.append(1)
+        if len(calls) == 8:
+            raise KeyboardInterrupt
+        return slow(theta)
+
+    with pytest.raises(KeyboardInterrupt):
+        gradcheck_naive(stop_after_the_estimate, x, verbose=True)
+    err = capsys.readouterr().err
+    assert "gradcheck_naive: about" in err and "samples=K or directions=True" in err
+    calls.clear()
+    with pytest.raises(KeyboardInterrupt):
+        gradcheck_naive(stop_after_the_estimate, x, verbose=False)
+    assert capsys.readouterr().err == ""
 
 
 # The script ---------------------------------------------------------------------------------
@@ -353,3 +553,4 @@ def test_script_runs_the_sanity_checks_and_the_planted_bug():
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.count("Gradient check passed!") == 3
     assert "Gradient check failed." in run.stdout and "Hint:" in run.stdout
+    assert run.stdout.rstrip().endswith("The planted bug was caught, as it should be.")

@@ -1,0 +1,478 @@
+"""Private: what q1_gradcheck reports about a check, and how it calls f. Not public API.
+
+q1_gradcheck.py holds the checker itself; this module holds the rest: the result types,
+place names (``W1[3, 1]``), the per-block summary, the hints at the usual mistakes, the
+printed report, and the Session that calls f under the classic random-state contract.
+"""
+from __future__ import annotations
+
+import math
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from _q1_arrays import as_real_array
+
+
+class GradcheckError(AssertionError):
+    """A gradient check failed; the message is the full report."""
+
+
+@dataclass
+class Entry:
+    """One checked entry: where it is, and the two derivatives found there."""
+
+    place: str
+    analytic: float
+    numeric: float
+
+    @property
+    def abs_error(self):
+        return abs(self.analytic - self.numeric)
+
+    @property
+    def rel_error(self):
+        return self.abs_error / max(1.0, abs(self.analytic), abs(self.numeric))
+
+
+@dataclass
+class BlockSummary:
+    """How one named block of x fared: entries checked and failed, and its worst entry."""
+
+    name: str
+    shape: tuple
+    n_checked: int = 0
+    n_failed: int = 0
+    worst: Entry | None = None
+
+
+@dataclass(repr=False)
+class GradcheckResult:
+    """What `gradcheck_naive` found. Truthy exactly when the check passed.
+
+    ``repr(result)`` is one line; ``str(result)`` is the full report.
+
+    Attributes
+    ----------
+    passed : bool
+        Every checked entry (and direction) within `tol`, and f kept its contract.
+    mode : str
+        ``"full"``, ``"sampled"`` or ``"directional"``.
+    h, tol : float
+        The step and the tolerance used.
+    n_checked, n_failed : int
+        Entries checked and entries whose relative error exceeds `tol`.
+    n_calls : int
+        Calls of f the check made.
+    n_directions, n_directions_failed : int
+        Random directions checked and failed (directional mode only).
+    worst : Entry or None
+        The entry with the largest relative error: ``place``, ``analytic``, ``numeric``,
+        ``abs_error``, ``rel_error``.
+    first_failure : Entry or None
+        The failing entry with the lowest index: the one the classic messages name.
+    failures : list of Entry
+        Every failing entry, worst first.
+    blocks : dict of str to BlockSummary
+        Per named block: entries checked and failed, and its worst entry.
+    problem : str
+        Why the check stopped early or could not pass (f broke its contract), else "".
+    hints : list of str
+        The usual mistakes that the pattern of errors points to.
+    report : str
+        The printed report.
+    """
+
+    passed: bool
+    mode: str
+    h: float
+    tol: float
+    n_checked: int = 0
+    n_failed: int = 0
+    n_calls: int = 0
+    n_directions: int = 0
+    n_directions_failed: int = 0
+    worst: Entry | None = None
+    first_failure: Entry | None = None
+    failures: list = field(default_factory=list)
+    blocks: dict = field(default_factory=dict)
+    problem: str = ""
+    hints: list = field(default_factory=list)
+    report: str = ""
+
+    def __bool__(self):
+        return self.passed
+
+    def __repr__(self):
+        verdict = "passed" if self.passed else "failed"
+        line = f"GradcheckResult({verdict}: {self.n_failed} of {self.n_checked} entries"
+        if self.worst is not None:
+            line += f", worst {self.worst.place} rel. error {self.worst.rel_error:.1e}"
+        if self.problem:
+            line += ", f broke its contract"
+        return line + ")"
+
+    def __str__(self):
+        return self.report
+
+
+class Stop(Exception):
+    """Ends a check early with a reason: f broke its contract in a way that fails the check."""
+
+
+class Layout:
+    """Names entries of the flat x: W1[3, 1] with blocks, the index into x's shape without."""
+
+    def __init__(self, blocks, shape):
+        size = math.prod(shape)
+        if blocks is None:
+            self.blocks = [("", tuple(shape), 0)]
+        else:
+            self.blocks, start = [], 0
+            for name, block_shape in (blocks.items() if isinstance(blocks, dict) else blocks):
+                block_shape = _block_shape(name, block_shape)
+                self.blocks.append((str(name), block_shape, start))
+                start += math.prod(block_shape)
+            if start != size:
+                miss = f"{size - start} short" if start < size else f"{start - size} too many"
+                raise ValueError(f"blocks must tile x exactly: they cover {start} entries, x "
+                                 f"has {size} ({miss})")
+        self.named = blocks is not None
+
+    def place(self, i):
+        """Name flat entry i: ``W1[3, 1]`` with blocks, the index into x's shape without."""
+        for name, shape, start in reversed(self.blocks):
+            if i >= start:
+                index, rest = [], i - start
+                for n in reversed(shape):  # unravel, row-major
+                    rest, k = divmod(rest, n)
+                    index.insert(0, k)
+                index = tuple(index)
+                if not self.named:
+                    return str(index)
+                return f"{name}[{', '.join(map(str, index))}]" if index else name
+        raise IndexError(i)
+
+    def ranges(self):
+        return [(name, shape, start, start + math.prod(shape)) for name, shape, start in
+                self.blocks]
+
+
+def _block_shape(name, shape):
+    shape = np.atleast_1d(shape).tolist() if not isinstance(shape, (int, np.integer)) else [shape]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise ValueError(f"blocks: the shape of {name!r} must hold non-negative integers, got "
+                         f"{shape}")
+    return tuple(shape)
+
+
+def check_grad(grad, shape):
+    grad = np.asarray(grad)
+    if grad.shape != tuple(shape):
+        raise ValueError(f"f returned grad of shape {grad.shape}, expected {tuple(shape)}")
+    if grad.dtype.kind not in "biuf":
+        raise TypeError(f"f returned grad of dtype {grad.dtype}, expected a real array")
+    return grad.astype(np.float64).reshape(-1)
+
+
+def summarise(result, layout, grad, numeric):
+    index = np.fromiter(numeric, dtype=np.intp, count=len(numeric))
+    num = np.fromiter(numeric.values(), dtype=float, count=len(numeric))
+    ana = grad[index] if grad is not None else np.zeros(0)
+    with np.errstate(invalid="ignore"):  # inf - inf in a gradient that overflowed
+        rel = np.abs(ana - num) / np.maximum(1.0, np.maximum(np.abs(ana), np.abs(num)))
+    failing = ~(rel <= result.tol)
+
+    def entry(k):
+        return Entry(layout.place(int(index[k])), float(ana[k]), float(num[k]))
+
+    result.n_checked, result.n_failed = index.size, int(failing.sum())
+    if index.size:
+        result.worst = entry(int(np.nanargmax(rel)) if not np.isnan(rel).all() else 0)
+    if result.n_failed:
+        order = np.flatnonzero(failing)
+        result.first_failure = entry(int(order[np.argmin(index[order])]))
+        result.failures = sorted((entry(k) for k in order), key=lambda e: -e.rel_error)
+    block_hints = {}
+    for name, shape, lo, hi in layout.ranges():
+        summary = BlockSummary(name, shape)
+        mine = np.flatnonzero((index >= lo) & (index < hi))
+        summary.n_checked, summary.n_failed = mine.size, int(failing[mine].sum())
+        if mine.size:
+            summary.worst = entry(int(mine[np.argmax(rel[mine])]))
+        if summary.n_failed:
+            in_order = mine[np.argsort(index[mine])]
+            hint = _hint(ana[in_order], num[in_order], shape if mine.size == hi - lo else None)
+            if hint:
+                block_hints[name] = hint
+        result.blocks[name] = summary
+    if len(block_hints) > 1 and len(set(block_hints.values())) == 1:
+        block_hints = {"every block": next(iter(block_hints.values()))}
+    result.hints = [hint.replace("every checked entry", f"every checked entry of {name}")
+                    if name else hint for name, hint in block_hints.items()]
+    result.passed = (not result.problem and result.n_failed == 0
+                     and result.n_directions_failed == 0)
+    if result.n_directions_failed and not result.n_failed and not result.problem:
+        result.problem = (f"{result.n_directions_failed} of {result.n_directions} random "
+                          f"directions disagree, but no single entry exceeds the tolerance: "
+                          f"the error is spread thinly over many entries, or f is not "
+                          f"deterministic")
+
+
+def _factor_name(r):
+    """Say 'analytic = r x numeric' with the usual cause of that r, where there is one."""
+    if math.isclose(r, -1, rel_tol=1e-3):
+        return "analytic = -1 x numeric (a flipped sign)"
+    for k, name in ((r, "{k}"), (1 / r, "1/{k}")):
+        if round(k) >= 2 and math.isclose(k, round(k), rel_tol=1e-3):
+            return (f"analytic = {name.format(k=round(k))} x numeric (if {round(k)} is the "
+                    f"batch size N: the cost and the gradient disagree on sum versus mean)")
+    return f"analytic = {r:.6g} x numeric"
+
+
+def _hint(analytic, numeric, shape):
+    """Name the usual cause when the pattern of one block's errors points to it."""
+    if np.all(numeric == 0) and np.any(analytic != 0):
+        return ("every numeric value is zero: the step h may be below the resolution of x, "
+                "or the cost does not depend on these entries")
+    if np.all(analytic == 0) and np.any(numeric != 0):
+        return "the analytic gradient is all zero here: was this block ever written into grad?"
+    big = np.abs(numeric) > 1e-7
+    if big.sum() >= 2 and not np.any(analytic[~big]):
+        ratios = analytic[big] / numeric[big]
+        r = float(np.median(ratios))
+        if r != 0 and np.allclose(ratios, r, rtol=1e-3) and not math.isclose(r, 1, rel_tol=1e-3):
+            return f"every checked entry is off by one factor: {_factor_name(r)}"
+    if shape is not None and len(shape) == 2 and analytic.size > 1:
+        a, b = shape
+        if np.allclose(analytic.reshape(b, a).T.reshape(-1), numeric, rtol=1e-4, atol=1e-7):
+            return f"the analytic block looks transposed: it holds the ({b}, {a}) transpose"
+    return ""
+
+
+def report(result, layout):
+    lines = []
+    if result.problem:
+        lines.append(f"Problem: {result.problem}")
+    if result.n_directions:
+        lines.append(f"{result.n_directions_failed} of {result.n_directions} random "
+                     f"directions failed.")
+    if result.n_checked:
+        lines.append(f"{result.n_failed} of {result.n_checked} entries failed "
+                     f"(tol {result.tol:g}, h {result.h:g}, {result.n_calls} calls of f).")
+    if result.n_failed:
+        worst = result.failures[:5]
+        width = max(len(e.place) for e in worst) + 2
+        lines.append(f"{'place':<{width}}{'analytic':>14}{'numeric':>14}"
+                     f"{'abs. error':>12}{'rel. error':>12}")
+        for e in worst:
+            lines.append(f"{e.place:<{width}}{e.analytic:>14.6g}{e.numeric:>14.6g}"
+                         f"{e.abs_error:>12.2e}{e.rel_error:>12.2e}")
+    if layout.named and result.n_checked:
+        lines.append("Per block:")
+        width = max(len(s.name) for s in result.blocks.values()) + 2
+        lines += [f"  {s.name:<{width}}{f'{s.n_failed}/{s.n_checked} failed':>14}   "
+                  f"worst rel. error {s.worst.rel_error:.1e} at {s.worst.place}"
+                  for s in result.blocks.values() if s.worst]
+    lines += [f"Hint: {hint}" for hint in result.hints]
+    return "\n".join(lines)
+
+
+def print_classic(result, gradient_text):
+    """The classic messages: CS224n 2017's, or with a gradient_text the 2019+ starters'."""
+    if result.passed:
+        print(f"Gradient check passed! ({gradient_text})" if gradient_text else
+              "Gradient check passed!")
+        return
+    print(f"Gradient check failed for {gradient_text}." if gradient_text else
+          "Gradient check failed.")
+    first = result.first_failure
+    if first is not None:
+        where = " in the vector of gradients" if gradient_text else ""
+        print(f"First gradient error found at index {first.place}{where}")
+        print(f"Your gradient: {first.analytic:f} \t Numerical gradient: {first.numeric:f}")
+    print(result.report)
+
+
+
+
+def checkable(x, name):
+    """Return the array f is to receive: x itself if it is a writable float64 ndarray.
+
+    Checking in place, as the classic, cs231n and torch checkers do, lets an f that reads the
+    parameters through a closure (cs231n's ``net.params``) see every nudge. Any other x is
+    checked on a float64 copy, with a warning for narrow floats.
+    """
+    if (type(x) is np.ndarray and x.dtype == np.float64 and x.dtype.isnative
+            and x.flags.writeable):
+        return x
+    arr = as_real_array(x, name)
+    if arr.dtype.itemsize < 8:
+        import warnings
+        warnings.warn(f"{name}: x is {arr.dtype}; checking on a float64 copy, because finite "
+                      f"differences in {arr.dtype} cannot reach the tolerance", stacklevel=3)
+    return np.array(arr, dtype=np.float64)
+
+
+def positive_number(name, value):
+    """Return value as a positive finite float, or raise naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a positive finite number, got {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def count_or_none(name, value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
+    return int(value)
+
+
+def split_output(out, need_grad):
+    """Return (cost as a float, grad) from what f returned; a bare cost where grad is optional."""
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        cost, grad = out
+    elif need_grad:
+        raise TypeError(f"f must return a pair (cost, grad), got {type(out).__name__}")
+    else:
+        cost, grad = out, None
+    if type(cost) is float:  # the common case needs no conversion
+        return cost, grad
+    if cost is None or isinstance(cost, (str, bytes)):
+        raise TypeError(f"f must return a real scalar cost, got cost {cost!r}")
+    value = np.asarray(cost)
+    if value.dtype.kind not in "biuf":
+        raise TypeError(f"f must return a real scalar cost, got a cost of dtype {value.dtype}")
+    if value.size != 1:
+        raise ValueError(f"f must return a scalar cost, got an array of shape {value.shape}")
+    return float(value.reshape(())), grad
+
+
+def _same_bits(a, b):
+    return a == b or (a != a and b != b)  # NaN == NaN for this purpose
+
+
+def _np_state_equal(a, b):
+    return a[0] == b[0] and a[2:] == b[2:] and np.array_equal(a[1], b[1])
+
+
+class Session:
+    """Calls f during one check: on x itself, under the classic random-state contract.
+
+    Contract: before every call of f, Python's `random` and NumPy's global state are at their
+    entry values; after the check they are where the last call left them, i.e. where one call
+    of f from the entry states leaves them. Setting a state costs about as much as a small f,
+    so after the first call a generator that f did not move is no longer reset; at the end
+    `random_states_held` confirms that it was never moved, or asks for the pass again with
+    resets before every call. Leaving the ``with`` block, x is put back bit for bit, whatever
+    happened (an exception in f, Ctrl-C).
+    """
+
+    def __init__(self, f, x, places, verbose, planned_calls):
+        self.f, self.x, self.places = f, x, places
+        self.flat = x.reshape(-1) if x.flags.c_contiguous else x.flat
+        self.saved = x.copy()
+        self.py_entry, self.np_entry = random.getstate(), np.random.get_state()  # noqa: NPY002
+        self.reset_py = self.reset_np = False
+        self.calls = 0
+        self.modified = ""
+        self.progress = Progress(planned_calls, x.size) if verbose else None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.x.tobytes() != self.saved.tobytes():  # once per check: O(P), not per call
+            changed = np.flatnonzero(self.x.reshape(-1) != self.saved.reshape(-1))
+            where = self.places(int(changed[0])) if changed.size else "an entry"
+            self.modified = (f"f modified its input x (first changed entry: {where}); a "
+                             f"gradient of a function that changes its input cannot be "
+                             f"checked: copy x in f before changing it")
+            np.copyto(self.x, self.saved)
+        if self.progress:
+            self.progress.done()
+        return False
+
+    def call(self):
+        if self.reset_py:
+            random.setstate(self.py_entry)
+        if self.reset_np:
+            np.random.set_state(self.np_entry)  # noqa: NPY002
+        out = self.f(self.x)
+        self.calls += 1
+        if self.calls == 1:  # from here on, reset only the generators that f draws from
+            self.reset_py = random.getstate() != self.py_entry
+            self.reset_np = not _np_state_equal(np.random.get_state(), self.np_entry)  # noqa
+        if self.progress:
+            self.progress.tick(self.calls)
+        return out
+
+    def cost_at(self, i, value):
+        """Set flat entry i to value, call f and return its cost (x[i] is left at value)."""
+        self.flat[i] = value
+        cost = split_output(self.call(), need_grad=True)[0]
+        if not _same_bits(self.flat[i], value):
+            raise Stop(f"f modified its input x while {self.places(i)} was perturbed; copy x "
+                       f"in f before changing it")
+        if not math.isfinite(cost):
+            raise Stop(f"f returned a non-finite cost ({cost}) with {self.places(i)} perturbed")
+        return cost
+
+    def cost_at_point(self, point, label):
+        """Call f at another point (directional mode) and return its cost; x is put back."""
+        self.x[...] = point.reshape(self.x.shape)
+        try:
+            cost = split_output(self.call(), need_grad=True)[0]
+        finally:
+            np.copyto(self.x, self.saved)
+        if not math.isfinite(cost):
+            raise Stop(f"f returned a non-finite cost ({cost}) stepping along {label}")
+        return cost
+
+    def random_states_held(self):
+        """True when no generator that went unreset was moved; else prepare a second pass."""
+        drifted_py = not self.reset_py and random.getstate() != self.py_entry
+        drifted_np = not self.reset_np and not _np_state_equal(np.random.get_state(),  # noqa
+                                                               self.np_entry)
+        if not (drifted_py or drifted_np):
+            return True
+        self.reset_py |= drifted_py
+        self.reset_np |= drifted_np
+        return False
+
+
+class Progress:
+    """For a long check in verbose mode: an estimate on stderr at once, then one live line."""
+
+    def __init__(self, planned_calls, size):
+        self.planned, self.size = planned_calls, size
+        self.start = time.perf_counter()
+        self.shown = False
+        self.next_update = 0.0
+
+    def tick(self, calls):
+        if calls == 5:  # long enough to estimate, soon enough to say so at once
+            estimate = (time.perf_counter() - self.start) / calls * self.planned
+            if estimate > 5:
+                self.shown = True
+                print(f"gradcheck_naive: about {estimate:.0f} s for {self.planned} calls of f "
+                      f"({self.size} entries); samples=K or directions=True check a part of x "
+                      f"in a fraction of that", file=sys.stderr, flush=True)
+        if not self.shown:
+            return
+        now = time.perf_counter()
+        if now >= self.next_update:
+            self.next_update = now + 0.5
+            left = (now - self.start) / calls * (self.planned - calls)
+            print(f"\r  {calls}/{self.planned} calls of f, about {left:.0f} s left   ", end="",
+                  file=sys.stderr, flush=True)
+
+    def done(self):
+        if self.shown:
+            print(file=sys.stderr, flush=True)
