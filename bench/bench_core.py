@@ -75,7 +75,8 @@ def activations(rng, rounds):
              ("log_softmax", "20 x 10", rng.standard_normal((20, 10)), log_softmax,
               plain_log_softmax, 1.2)]
     for name, size, x, mine, plain, target in cases:
-        _, table = interleaved({"mine": lambda: mine(x), "plain": lambda: plain(x)}, rounds)
+        _, table = interleaved({"mine": lambda m=mine, v=x: m(v),
+                                "plain": lambda p=plain, v=x: p(v)}, rounds)
         row(f"{name} of {size}", ratio(table, "mine", "plain"), target)
 
 
@@ -152,8 +153,9 @@ def network(rng, rounds):
         labels = np.eye(dims[2])[rng.integers(0, dims[2], N)]
         params = init_params(dims, seed=0)
         assert n_params(dims) == params.size
-        funcs = {"mine": lambda: forward_backward_prop(data, labels, params, dims),
-                 "plain": lambda: plain_network(data, labels, params, dims)}
+        args = (data, labels, params, dims)
+        funcs = {"mine": lambda a=args: forward_backward_prop(*a),
+                 "plain": lambda a=args: plain_network(*a)}
         funcs.update(peers(data, labels, params, dims))
         medians, table = interleaved(funcs, rounds, seconds=0.02 if N < 100 else 0.05)
         row(f"N = {N}, dims {dims}", ratio(table, "mine", "plain"), target)

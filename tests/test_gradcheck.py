@@ -495,7 +495,8 @@ def test_a_cost_that_is_not_a_number_is_named(cost, error, message):
 
 
 @pytest.mark.parametrize("blocks, message", [
-    ([("W", (3, -3)), ("b", (1, 3))], r"shape of 'W' must hold non-negative integers, got \[3, -3\]"),
+    ([("W", (3, -3)), ("b", (1, 3))],
+     r"shape of 'W' must hold non-negative integers, got \[3, -3\]"),
     ([("W", (3, 2.5)), ("b", (1, 3))], r"shape of 'W' must hold non-negative integers"),
 ])
 def test_bad_block_shapes(blocks, message):
