@@ -36,12 +36,14 @@ def sigmoid(x):
     -----
     .. math:: \sigma(x) = \frac{1}{1 + e^{-x}} = \frac{e^{x}}{1 + e^{x}}
 
-    The first form is used wherever :math:`e^{-x}` is finite: it is accurate to a few units in
-    the last place because :math:`e^{-x}` is computed at the exact argument. Below that
-    (x < -709 in float64, -88 in float32) the second form's denominator rounds to 1, so the
-    result is :math:`e^{x}` itself: tiny and subnormal results are kept instead of flushed to
-    0, without overflow warnings. Each entry's result depends on that entry alone, to the
-    bit. :math:`\sigma(\pm\infty) = 1, 0`; NaN stays NaN.
+    It is computed as :math:`e^x / (1 + e^x)`: one pass fewer than :math:`1 / (1 + e^{-x})`,
+    and for very negative x the denominator rounds to 1, so tiny and subnormal results
+    (:math:`e^x` itself, down to x = -745) are kept instead of flushed to 0. Above x = 709 (88
+    in float32) the result rounds to 1 and x is clamped there, so :math:`e^x` never
+    overflows: no warnings, no branches, and each entry's result depends on that entry
+    alone, to the bit. A Python float or ``np.float64`` takes the same steps with ``math.exp``,
+    which may differ from ``np.exp`` in the last bit. :math:`\sigma(\pm\infty) = 1, 0`; NaN
+    stays NaN.
 
     Examples
     --------
@@ -58,14 +60,15 @@ def sigmoid(x):
     if x.ndim == 0:  # ufuncs return 0-d results as scalars, which cannot be written in place
         return sigmoid(x.reshape(1))[0]
     work = working_float(x)
-    if not _all_at_least(work, _TINY_BELOW.get(work.dtype.char, -709.0)):  # x < -709, or NaN
-        s = _sigmoid_with_tiny_results(work)
+    # Above 709 (88 in float32) sigma(x) rounds to 1 and exp(x) would soon overflow: clamp.
+    clamp, one = _CONSTANTS.get(work.dtype.char, (709.0, 1.0))
+    e = np.minimum(work, clamp)
+    np.exp(e, out=e)
+    if e.size <= _BLOCK:
+        np.divide(e, np.add(e, one), out=e)  # e / (1 + e) = 1 / (1 + exp(-x))
     else:
-        s = np.negative(work)
-        np.exp(s, out=s)  # finite: x is above the point where exp(-x) overflows
-        s += 1
-        np.reciprocal(s, out=s)
-    return s.astype(x.dtype, copy=False)
+        _divide_by_one_plus_in_blocks(e)
+    return e.astype(x.dtype, copy=False)
 
 
 def sigmoid_grad(s):
@@ -104,32 +107,27 @@ def sigmoid_grad(s):
     return grad
 
 
-# Below this x, exp(-x) overflows (x < -709.78 in float64, -88.72 in float32) and
-# 1 + exp(x) rounds to 1, so sigma(x) is exp(x) to the last bit. Other floats use -709.
-_TINY_BELOW = {"d": -709.0, "f": -88.0}  # by dtype.char: float64, float32
+# exp(709) and, in float32, exp(88) are finite, and sigma(x) rounds to 1 well below them.
+# Typed scalars, by dtype.char: a Python number costs an extra conversion in every ufunc call.
+_CONSTANTS = {"d": (np.float64(709.0), np.float64(1.0)), "f": (np.float32(88.0), np.float32(1.0))}
+# 1 + e for a block of 65536 entries (512 KiB in float64) is all the temporary memory taken.
+_BLOCK = 65536
 
 
-def _all_at_least(x, bound):
-    """True when every entry of x is >= bound; False where x holds a NaN."""
-    return x.size == 0 or x.item(x.argmin()) >= bound  # argmin points at the first NaN
-
-
-def _sigmoid_with_tiny_results(x):
-    """sigma(x) for x with entries below the safe point: exp(x) there, the usual form elsewhere."""
-    tiny = x < _TINY_BELOW.get(x.dtype.char, -709.0)
-    s = np.negative(x)
-    np.exp(s, out=s, where=~tiny)  # the tiny entries keep -x: finite, overwritten below
-    s += 1
-    np.reciprocal(s, out=s)
-    s[tiny] = np.exp(x[tiny])
-    return s
+def _divide_by_one_plus_in_blocks(e):
+    """Set e = e / (1 + e) in place, making the temporary 1 + e a block at a time."""
+    flat = e.ravel(order="K")  # a view: e is a fresh array, dense in its own order
+    for start in range(0, flat.size, _BLOCK):
+        block = flat[start:start + _BLOCK]
+        np.divide(block, block + 1, out=block)
 
 
 def _sigmoid_scalar(x):
     """sigma(x) for one Python float, by the same operations as an array's entry."""
-    if x < -709.0:
-        return math.exp(x)
-    return 1 / (1 + math.exp(-x))  # NaN stays NaN
+    if x > 709.0:  # NaN compares false and stays NaN
+        x = 709.0
+    e = math.exp(x)
+    return e / (e + 1)
 
 
 def _check_is_sigmoid_output(s):

@@ -242,8 +242,9 @@ def init_params(dimensions, seed=None):
 
 
 def _label_positions(labels, N, Dy):
-    """Return the flat index of each row's label in an (N, Dy) array, from one-hot labels or
-    class indices: ``y_hat.take(positions)`` is each row's probability of its label."""
+    """Return the flat index of each row's label in an (N, Dy) array, an (N, 1) column, from
+    one-hot labels or class indices: ``y_hat.take(positions)`` is each row's probability of
+    its label."""
     labels = np.asarray(labels)
     if labels.dtype.kind not in "biuf":
         raise TypeError(f"labels must be numeric (one-hot or class indices), got dtype "
@@ -255,7 +256,7 @@ def _label_positions(labels, N, Dy):
         if labels.shape[1] != Dy:
             raise ValueError(f"one-hot labels must have Dy = {Dy} columns, got shape "
                              f"{labels.shape}")
-        positions = labels.argmax(axis=1) + row_starts(N, Dy)
+        positions = labels.argmax(axis=1, keepdims=True) + row_starts(N, Dy)
         # Each row's maximum is 1, and there are N nonzeros: every row is one 1 and zeros.
         if (np.count_nonzero(labels) != N
                 or np.count_nonzero(labels.take(positions) == 1) != N):
@@ -269,7 +270,7 @@ def _label_positions(labels, N, Dy):
     if N and (labels.item(labels.argmin()) < 0 or labels.item(labels.argmax()) >= Dy):
         raise ValueError(f"class-index labels must lie in [0, Dy) = [0, {Dy}), got values "
                          f"from {labels.min()} to {labels.max()}")
-    return labels.astype(np.intp, copy=False) + row_starts(N, Dy)
+    return labels.astype(np.intp, copy=False)[:, None] + row_starts(N, Dy)
 
 
 def _raise_bad_one_hot_row(labels):
