@@ -6,6 +6,7 @@ printed report, and the Session that calls f under the classic random-state cont
 """
 from __future__ import annotations
 
+import bisect
 import math
 import random
 import sys
@@ -23,11 +24,21 @@ class GradcheckError(AssertionError):
 
 @dataclass
 class Entry:
-    """One checked entry: where it is, and the two derivatives found there."""
+    """One checked entry: where it is, and the two derivatives found there.
+
+    For a failing entry (the worst 20), `verdict` says why it fails, from a sweep of steps:
+    ``"finite-difference error"`` (at another step it passes: the gradient is probably
+    right), ``"kink"`` (the cost is not differentiable within a step of the entry: its
+    one-sided slopes, `slopes`, disagree whatever the step) or ``"wrong gradient"`` (the
+    error stays whatever the step). `passing_step` is the step at which it passes.
+    """
 
     place: str
     analytic: float
     numeric: float
+    verdict: str = ""
+    passing_step: float | None = None
+    slopes: tuple | None = None
 
     @property
     def abs_error(self):
@@ -178,16 +189,17 @@ def check_grad(grad, shape):
     return grad.astype(np.float64).reshape(-1)
 
 
-def summarise(result, layout, grad, numeric):
+def summarise(result, layout, grad, numeric, verdicts, x):
+    """Fill in the result's counts, entries, per-block summaries and hints."""
     index = np.fromiter(numeric, dtype=np.intp, count=len(numeric))
     num = np.fromiter(numeric.values(), dtype=float, count=len(numeric))
     ana = grad[index] if grad is not None else np.zeros(0)
-    with np.errstate(invalid="ignore"):  # inf - inf in a gradient that overflowed
-        rel = np.abs(ana - num) / np.maximum(1.0, np.maximum(np.abs(ana), np.abs(num)))
+    rel = relative_errors(ana, num)
     failing = ~(rel <= result.tol)
 
     def entry(k):
-        return Entry(layout.place(int(index[k])), float(ana[k]), float(num[k]))
+        i = int(index[k])
+        return Entry(layout.place(i), float(ana[k]), float(num[k]), *verdicts.get(i, ("",)))
 
     result.n_checked, result.n_failed = index.size, int(failing.sum())
     if index.size:
@@ -196,23 +208,29 @@ def summarise(result, layout, grad, numeric):
         order = np.flatnonzero(failing)
         result.first_failure = entry(int(order[np.argmin(index[order])]))
         result.failures = sorted((entry(k) for k in order), key=lambda e: -e.rel_error)
-    block_hints = {}
+    flat_x = x.reshape(-1)
+    block_hints, failed_blocks = {}, []
     for name, shape, lo, hi in layout.ranges():
         summary = BlockSummary(name, shape)
         mine = np.flatnonzero((index >= lo) & (index < hi))
         summary.n_checked, summary.n_failed = mine.size, int(failing[mine].sum())
         if mine.size:
             summary.worst = entry(int(mine[np.argmax(rel[mine])]))
+        explained = all(verdicts.get(int(i), ("",))[0] in ("kink", "finite-difference error")
+                        for i in index[mine[failing[mine]]])
         if summary.n_failed:
+            failed_blocks.append(name)
+        if summary.n_failed and not explained:  # kinks and step errors are hinted at above
             in_order = mine[np.argsort(index[mine])]
-            hint = _hint(ana[in_order], num[in_order], shape if mine.size == hi - lo else None)
+            at = flat_x[index[in_order]]
+            stepped = (at + result.h) != (at - result.h)
+            hint = _hint(ana[in_order], num[in_order], stepped,
+                         shape if mine.size == hi - lo else None)
             if hint:
                 block_hints[name] = hint
         result.blocks[name] = summary
-    if len(block_hints) > 1 and len(set(block_hints.values())) == 1:
-        block_hints = {"every block": next(iter(block_hints.values()))}
-    result.hints = [hint.replace("every checked entry", f"every checked entry of {name}")
-                    if name else hint for name, hint in block_hints.items()]
+    result.hints = (_verdict_hints(result.failures, result.h)
+                    + _block_hints(block_hints, failed_blocks, layout))
     result.passed = (not result.problem and result.n_failed == 0
                      and result.n_directions_failed == 0)
     if result.n_directions_failed and not result.n_failed and not result.problem:
@@ -222,22 +240,86 @@ def summarise(result, layout, grad, numeric):
                           f"deterministic")
 
 
+def relative_errors(analytic, numeric):
+    """The classic relative error, |a - n| / max(1, |a|, |n|), entry by entry."""
+    with np.errstate(invalid="ignore"):  # inf - inf in a gradient that overflowed
+        return np.abs(analytic - numeric) / np.maximum(1.0, np.maximum(np.abs(analytic),
+                                                                       np.abs(numeric)))
+
+
+def _block_hints(block_hints, failed_blocks, layout):
+    """Name each hint's block; say which blocks fail and which pass when only some fail."""
+    names = [name for name, _, lo, hi in layout.ranges() if hi > lo]
+    every = layout.named and len(failed_blocks) == len(names) > 1
+    if every and len(block_hints) == len(names) and len(set(block_hints.values())) == 1:
+        return [_named(next(iter(block_hints.values())), "every block")]
+    hints = [_named(hint, name) if layout.named else hint
+             for name, hint in block_hints.items()]
+    if layout.named and failed_blocks and not every and len(names) > 1:
+        passing = [name for name in names if name not in failed_blocks]
+        hints.append(f"{_join(failed_blocks)} {'fails' if len(failed_blocks) == 1 else 'fail'}"
+                     f", while {_join(passing)} {'passes' if len(passing) == 1 else 'pass'}: "
+                     f"look at the code that computes the failing "
+                     f"{'block' if len(failed_blocks) == 1 else 'blocks'}")
+    return hints
+
+
+def _named(hint, name):
+    if hint.startswith("every checked entry"):
+        return hint.replace("every checked entry", f"every checked entry of {name}", 1)
+    return f"{name}: {hint}"
+
+
+def _join(names):
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _verdict_hints(failures, h):
+    """Explain the verdicts of the swept entries: finite-difference error, kinks."""
+    swept = [e for e in failures if e.verdict]
+    hints = []
+    fd = [e for e in swept if e.verdict == "finite-difference error"]
+    if fd:
+        steps = [e.passing_step for e in fd]
+        step = max(set(steps), key=steps.count)
+        of = f"{len(fd)} of {len(swept)} {'swept ' if len(swept) < len(failures) else ''}"
+        cause = ("truncation: the cost curves sharply within h" if step < h else
+                 "rounding: at this size of x or of the cost, a small step loses its digits")
+        hints.append(f"{of}failing {'entry is' if len(fd) == 1 else 'entries are'} "
+                     f"finite-difference error: at h = {step:g} "
+                     f"{'it passes' if len(fd) == 1 else 'they pass'}; the gradient is right "
+                     f"({cause})")
+    for e in [e for e in swept if e.verdict == "kink"][:3]:
+        low, high = sorted(e.slopes)
+        hints.append(f"{e.place} sits on a kink of the cost (one-sided slopes {low:.4g} and "
+                     f"{high:.4g}): any value between them is a valid subgradient; check at "
+                     f"a point away from the kink")
+    return hints
+
+
 def _factor_name(r):
     """Say 'analytic = r x numeric' with the usual cause of that r, where there is one."""
     if math.isclose(r, -1, rel_tol=1e-3):
         return "analytic = -1 x numeric (a flipped sign)"
-    for k, name in ((r, "{k}"), (1 / r, "1/{k}")):
+    for k, name, cause in ((r, "{k}", "a factor {k} too many, or, if {k} is the batch size N, "
+                                      "a cost that averages while its gradient sums"),
+                           (1 / r, "1/{k}", "a factor {k} missing, or, if {k} is the batch "
+                                            "size N, a cost that sums while its gradient "
+                                            "averages")):
         if round(k) >= 2 and math.isclose(k, round(k), rel_tol=1e-3):
-            return (f"analytic = {name.format(k=round(k))} x numeric (if {round(k)} is the "
-                    f"batch size N: the cost and the gradient disagree on sum versus mean)")
+            return f"analytic = {name.format(k=round(k))} x numeric ({cause.format(k=round(k))})"
     return f"analytic = {r:.6g} x numeric"
 
 
-def _hint(analytic, numeric, shape):
+def _hint(analytic, numeric, stepped, shape):
     """Name the usual cause when the pattern of one block's errors points to it."""
     if np.all(numeric == 0) and np.any(analytic != 0):
-        return ("every numeric value is zero: the step h may be below the resolution of x, "
-                "or the cost does not depend on these entries")
+        if not np.any(stepped):
+            return ("every numeric value is zero because the step h is below the resolution "
+                    "of x here: x + h == x - h; use a larger h")
+        return ("the cost did not change when f's argument changed, so f may be computing "
+                "from another array than the one it was given (f receives the caller's own "
+                "float64 array: close over that one, not a copy)")
     if np.all(analytic == 0) and np.any(numeric != 0):
         return "the analytic gradient is all zero here: was this block ever written into grad?"
     big = np.abs(numeric) > 1e-7
@@ -251,6 +333,52 @@ def _hint(analytic, numeric, shape):
         if np.allclose(analytic.reshape(b, a).T.reshape(-1), numeric, rtol=1e-4, atol=1e-7):
             return f"the analytic block looks transposed: it holds the ({b}, {a}) transpose"
     return ""
+
+
+SWEEP_LIMIT = 20  # failing entries swept, worst first
+SWEEP_FACTORS = (0.01, 0.1, 1.0, 10.0, 100.0)  # steps h/100 ... 100h: 10 calls of f an entry
+
+
+def sweep(session, grad, numeric, cost, h, tol):
+    """Give the worst failing entries a verdict from centred and one-sided differences at
+    steps from h/100 to 100h. Returns {flat index: (verdict, passing step, slopes)}."""
+    index = np.fromiter(numeric, dtype=np.intp, count=len(numeric))
+    num = np.fromiter(numeric.values(), dtype=float, count=len(numeric))
+    rel = relative_errors(grad[index], num)
+    failing = np.flatnonzero(~(rel <= tol))
+    worst = failing[np.argsort(-np.nan_to_num(rel[failing], nan=np.inf))][:SWEEP_LIMIT]
+    return {int(index[k]): _verdict(session, int(index[k]), float(grad[index[k]]), cost, h,
+                                    tol) for k in worst}
+
+
+def _verdict(session, i, analytic, cost, h, tol):
+    x0 = float(session.flat[i])
+    centred, gaps, slopes = {}, {}, {}
+    for factor in SWEEP_FACTORS:
+        step = h * factor
+        up, down = x0 + step, x0 - step
+        if up == down:
+            continue
+        try:
+            cost_up, cost_down = session.cost_at(i, up), session.cost_at(i, down)
+        except Stop:  # a step too far for f (a non-finite cost): judge by the others
+            continue
+        finally:
+            session.flat[i] = x0
+        centred[factor] = (cost_up - cost_down) / (up - down)
+        forward, backward = (cost_up - cost) / (up - x0), (cost - cost_down) / (x0 - down)
+        gaps[factor], slopes[factor] = abs(forward - backward), (backward, forward)
+    scale = max(1.0, abs(analytic), abs(centred.get(1.0, 0.0)))
+    g, g10 = gaps.get(1.0, 0.0), gaps.get(10.0, 0.0)
+    # A smooth cost's one-sided slopes differ by f'' * step (ten times more at 10 h);
+    # rounding noise makes the difference shrink as the step grows; a kink keeps it.
+    if g > 10 * tol * scale and 0.3 <= g10 / g <= 3:
+        return "kink", None, slopes[1.0]
+    passing = [factor for factor, n in centred.items() if factor != 1.0 and
+               abs(n - analytic) / max(1.0, abs(n), abs(analytic)) <= tol]
+    if passing:
+        return "finite-difference error", h * min(passing, key=lambda k: abs(math.log(k))), None
+    return "wrong gradient", None, None
 
 
 def report(result, layout):
@@ -267,10 +395,10 @@ def report(result, layout):
         worst = result.failures[:5]
         width = max(len(e.place) for e in worst) + 2
         lines.append(f"{'place':<{width}}{'analytic':>14}{'numeric':>14}"
-                     f"{'abs. error':>12}{'rel. error':>12}")
+                     f"{'abs. error':>12}{'rel. error':>12}  verdict")
         for e in worst:
             lines.append(f"{e.place:<{width}}{e.analytic:>14.6g}{e.numeric:>14.6g}"
-                         f"{e.abs_error:>12.2e}{e.rel_error:>12.2e}")
+                         f"{e.abs_error:>12.2e}{e.rel_error:>12.2e}  {e.verdict}".rstrip())
     if layout.named and result.n_checked:
         lines.append("Per block:")
         width = max(len(s.name) for s in result.blocks.values()) + 2
@@ -362,6 +490,95 @@ def _np_state_equal(a, b):
     return a[0] == b[0] and a[2:] == b[2:] and np.array_equal(a[1], b[1])
 
 
+class Point:
+    """What f receives, with flat access to its entries: one array, or a dict of named ones.
+
+    Each array is the caller's own where it is a writable float64 ndarray (see `checkable`).
+    ``flat[i]`` reads and writes entry i of the whole, in order: the arrays one after another,
+    each row-major.
+    """
+
+    def __init__(self, x, name):
+        if isinstance(x, dict):
+            if not x:
+                raise ValueError(f"{name}: x is an empty dict; expected {{name: array}}")
+            self.keys = list(x)
+            self.arrays = [checkable(v, f"{name}: x[{k!r}]") for k, v in x.items()]
+            self.argument = dict(zip(self.keys, self.arrays))
+        else:
+            self.keys = None
+            self.arrays = [checkable(x, name)]
+            self.argument = self.arrays[0]
+        sizes = [a.size for a in self.arrays]
+        self.starts = np.cumsum([0] + sizes).tolist()
+        self.size = self.starts[-1]
+        self.shape = self.arrays[0].shape if self.keys is None else (self.size,)
+        views = [a.reshape(-1) if a.flags.c_contiguous else a.flat for a in self.arrays]
+        self.flat = views[0] if self.keys is None else _Entries(views, self.starts)
+
+    def blocks(self):
+        """The dict's keys and shapes, as ``blocks=`` would give them."""
+        return [(str(k), a.shape) for k, a in zip(self.keys, self.arrays)]
+
+    def grad_vector(self, grad):
+        """f's grad as one flat float64 vector; for a dict, {name: grad} with the same keys."""
+        if self.keys is None:
+            return check_grad(grad, self.shape)
+        if not isinstance(grad, dict):
+            raise TypeError(f"x is a dict, so f must return (cost, {{name: grad}}), got grad "
+                            f"of type {type(grad).__name__}")
+        missing = [k for k in self.keys if k not in grad]
+        extra = [k for k in grad if k not in self.argument]
+        if missing or extra:
+            raise ValueError(f"f's grad must have the keys of x, {self.keys}; "
+                             + (f"missing {missing}" if missing else "")
+                             + ("; " if missing and extra else "")
+                             + (f"extra {extra}" if extra else ""))
+        parts = []
+        for k, a in zip(self.keys, self.arrays):
+            try:
+                parts.append(check_grad(grad[k], a.shape))
+            except ValueError as error:
+                raise ValueError(f"{error} for {k!r}") from None
+        return np.concatenate(parts)
+
+    def copy(self):
+        return np.concatenate([a.reshape(-1) for a in self.arrays]) if self.keys else \
+            self.arrays[0].reshape(-1).copy()
+
+    def first_change(self, saved):
+        """Flat index of the first entry whose bits differ from saved, or None."""
+        for a, lo in zip(self.arrays, self.starts):
+            mine = saved[lo:lo + a.size].reshape(a.shape)
+            if a.tobytes() != mine.tobytes():
+                changed = np.flatnonzero(a.reshape(-1) != mine.reshape(-1))
+                return lo + int(changed[0]) if changed.size else lo
+        return None
+
+    def set_to(self, values):
+        for a, lo in zip(self.arrays, self.starts):
+            a[...] = values[lo:lo + a.size].reshape(a.shape)
+
+
+class _Entries:
+    """Flat indexing across several arrays' flat views."""
+
+    def __init__(self, views, starts):
+        self.views, self.starts = views, starts
+
+    def _locate(self, i):
+        k = bisect.bisect_right(self.starts, i) - 1
+        return self.views[k], i - self.starts[k]
+
+    def __getitem__(self, i):
+        view, j = self._locate(i)
+        return view[j]
+
+    def __setitem__(self, i, value):
+        view, j = self._locate(i)
+        view[j] = value
+
+
 class Session:
     """Calls f during one check: on x itself, under the classic random-state contract.
 
@@ -374,27 +591,27 @@ class Session:
     happened (an exception in f, Ctrl-C).
     """
 
-    def __init__(self, f, x, places, verbose, planned_calls):
-        self.f, self.x, self.places = f, x, places
-        self.flat = x.reshape(-1) if x.flags.c_contiguous else x.flat
-        self.saved = x.copy()
+    def __init__(self, f, point, places, verbose, planned_calls):
+        self.f, self.point, self.places = f, point, places
+        self.flat = point.flat
+        self.saved = point.copy()
         self.py_entry, self.np_entry = random.getstate(), np.random.get_state()  # noqa: NPY002
         self.reset_py = self.reset_np = False
         self.calls = 0
         self.modified = ""
-        self.progress = Progress(planned_calls, x.size) if verbose else None
+        self.progress = Progress(planned_calls, point.size) if verbose else None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc_info):
-        if self.x.tobytes() != self.saved.tobytes():  # once per check: O(P), not per call
-            changed = np.flatnonzero(self.x.reshape(-1) != self.saved.reshape(-1))
-            where = self.places(int(changed[0])) if changed.size else "an entry"
-            self.modified = (f"f modified its input x (first changed entry: {where}); a "
-                             f"gradient of a function that changes its input cannot be "
-                             f"checked: copy x in f before changing it")
-            np.copyto(self.x, self.saved)
+        changed = self.point.first_change(self.saved)  # once per check: O(P), not per call
+        if changed is not None:
+            self.modified = (f"f modified its input x (first changed entry: "
+                             f"{self.places(changed)}); a gradient of a function that "
+                             f"changes its input cannot be checked: copy x in f before "
+                             f"changing it")
+            self.point.set_to(self.saved)
         if self.progress:
             self.progress.done()
         return False
@@ -404,7 +621,7 @@ class Session:
             random.setstate(self.py_entry)
         if self.reset_np:
             np.random.set_state(self.np_entry)  # noqa: NPY002
-        out = self.f(self.x)
+        out = self.f(self.point.argument)
         self.calls += 1
         if self.calls == 1:  # from here on, reset only the generators that f draws from
             self.reset_py = random.getstate() != self.py_entry
@@ -426,11 +643,11 @@ class Session:
 
     def cost_at_point(self, point, label):
         """Call f at another point (directional mode) and return its cost; x is put back."""
-        self.x[...] = point.reshape(self.x.shape)
+        self.point.set_to(point)
         try:
             cost = split_output(self.call(), need_grad=True)[0]
         finally:
-            np.copyto(self.x, self.saved)
+            self.point.set_to(self.saved)
         if not math.isfinite(cost):
             raise Stop(f"f returned a non-finite cost ({cost}) stepping along {label}")
         return cost

@@ -15,16 +15,16 @@ from _q1_gradcheck import (
     GradcheckError,
     GradcheckResult,
     Layout,
+    Point,
     Session,
     Stop,
-    check_grad,
-    checkable,
     count_or_none,
     positive_number,
     print_classic,
     report,
     split_output,
     summarise,
+    sweep,
 )
 
 __all__ = ["gradcheck_naive", "numerical_gradient", "GradcheckResult", "GradcheckError",
@@ -97,24 +97,29 @@ def gradcheck_naive(f, x, gradient_text="", *, h=1e-4, tol=1e-5, blocks=None, sa
     >>> gradcheck_naive(lambda x: (np.sum(x ** 2), -2 * x), np.ones(3), verbose=False)
     GradcheckResult(failed: 3 of 3 entries, worst (0,) rel. error 2.0e+00)
     """
-    x = checkable(x, "gradcheck_naive")
+    point = Point(x, "gradcheck_naive")
+    if point.keys is not None:
+        if blocks is not None:
+            raise ValueError("x is a dict of named arrays, which are the blocks: give blocks= "
+                             "only with a flat x")
+        blocks = point.blocks()
     h, tol = positive_number("h", h), positive_number("tol", tol)
     directions = count_or_none("directions", DEFAULT_DIRECTIONS if directions is True
                                else directions)
     samples = count_or_none("samples", samples)
     if samples and directions:
         raise ValueError("samples and directions are two different modes: give one, got both")
-    layout = Layout(blocks, x.shape)
+    layout = Layout(blocks, point.shape)
     rng = np.random.default_rng(seed)
     indices = [] if directions else _entries_to_check(layout, samples, rng)
     mode = "directional" if directions else "sampled" if samples else "full"
     result = GradcheckResult(passed=False, mode=mode, h=h, tol=tol)
-    numeric, grad = {}, None
+    numeric, grad, verdicts = {}, None, {}
     planned = 2 * (directions or len(indices)) + 1
-    with Session(f, x, layout.place, verbose, planned) as session:
+    with Session(f, point, layout.place, verbose, planned) as session:
         try:
             cost, grad = split_output(session.call(), need_grad=True)  # f at x itself
-            grad = check_grad(grad, x.shape)
+            grad = point.grad_vector(grad)
             _check_finite(cost, grad, layout)
             if directions:
                 numeric = _directional(session, grad, h, tol, directions, rng, layout, result)
@@ -131,12 +136,13 @@ def gradcheck_naive(f, x, gradient_text="", *, h=1e-4, tol=1e-5, blocks=None, sa
                     numeric[i] = (cost_up - cost_down) / (up - down)  # the step actually taken
                 if session.random_states_held():
                     break  # else f drew after its first call: once more, resetting every call
+            verdicts = sweep(session, grad, numeric, cost, h, tol)  # failing entries only
         except Stop as stop:
             result.problem = str(stop)
     result.problem = result.problem or session.modified
     result.n_calls = session.calls
     # The classic rule: an entry fails when |analytic - numeric| / max(1, |a|, |n|) > tol.
-    summarise(result, layout, grad, numeric)
+    summarise(result, layout, grad, numeric, verdicts, session.saved)
     result.report = report(result, layout)
     if verbose:
         print_classic(result, gradient_text)
@@ -158,14 +164,17 @@ def numerical_gradient(f, x, h=1e-4):
     >>> numerical_gradient(lambda x: np.sum(x ** 3), np.array([1.0, 2.0])).round(6)
     array([ 3., 12.])
     """
-    x = checkable(x, "numerical_gradient")
+    point = Point(x, "numerical_gradient")
+    if point.keys is not None:
+        raise TypeError("numerical_gradient takes one array x; for a dict of arrays, use "
+                        "gradcheck_naive")
     h = positive_number("h", h)
-    layout = Layout(None, x.shape)
-    numeric = np.zeros(x.size)
-    with Session(lambda v: (split_output(f(v), need_grad=False)[0], None), x, layout.place,
-                 False, 2 * x.size) as session:
+    layout = Layout(None, point.shape)
+    numeric = np.zeros(point.size)
+    with Session(lambda v: (split_output(f(v), need_grad=False)[0], None), point, layout.place,
+                 False, 2 * point.size) as session:
         try:
-            for i in range(x.size):
+            for i in range(point.size):
                 saved = session.flat[i]
                 up, down = saved + h, saved - h
                 if up != down:
@@ -176,7 +185,7 @@ def numerical_gradient(f, x, h=1e-4):
             raise ValueError(str(stop)) from None
     if session.modified:
         raise ValueError(session.modified)
-    return numeric.reshape(x.shape)
+    return numeric.reshape(point.shape)
 
 
 def _entries_to_check(layout, samples, rng):
@@ -243,20 +252,28 @@ def _failing_ranges(session, grad, h, tol, directions, rng, ranges):
 
 
 def _sanity_checks():
-    """The classic checks, then a planted bug that must fail; return True when all behaved."""
+    """The classic checks, a planted bug and a too-coarse step; True when each behaved."""
     rng = np.random.default_rng(0)
     quad = lambda x: (np.sum(x ** 2), x * 2)  # noqa: E731
     print("Running sanity checks...")
-    ok = True
+    passes = 0
     for x in (np.array(123.456), rng.standard_normal(3), rng.standard_normal((4, 5))):
         print(f"sum of squares at a {x.ndim}-d x of shape {x.shape}:")
-        ok &= bool(gradcheck_naive(quad, x))
+        passes += bool(gradcheck_naive(quad, x))
     print("\nA planted bug: the gradient of sum(x ** 2) written as x, missing its factor 2.")
     caught = not gradcheck_naive(lambda x: (np.sum(x ** 2), x), rng.standard_normal((4, 5)),
                                  blocks=[("W", (4, 4)), ("b", (1, 4))])
-    print("The planted bug was caught, as it should be." if caught else
-          "The planted bug was NOT caught: the checker is broken.")
-    return ok and caught
+    print("\nA right gradient that fails the classic rule: sum(exp(100 x)) at 0 curves too much "
+          "for h = 1e-4.")
+    coarse = gradcheck_naive(lambda x: (np.sum(np.exp(100 * x)), 100 * np.exp(100 * x)),
+                             np.zeros(3))
+    diagnosed = not coarse and all(e.verdict == "finite-difference error"
+                                   for e in coarse.failures)
+    ok = passes == 3 and caught and diagnosed
+    print(f"\n{'All' if ok else 'NOT all'} checks behaved as expected: {passes} of 3 right "
+          f"gradients passed, the planted bug was {'' if caught else 'NOT '}caught, and the "
+          f"too-coarse step was {'' if diagnosed else 'NOT '}diagnosed.")
+    return ok
 
 
 if __name__ == "__main__":

@@ -313,9 +313,15 @@ def predict(data, params, dimensions):
     return (sigmoid(data @ W1 + b1) @ W2 + b2).argmax(axis=1)
 
 
-def sanity_check(seed=0, verbose=True):
-    """The classic check: N = 20, dimensions (10, 5, 10), 115 random params, one-hot labels."""
+def sanity_check(seed=0, verbose=True, forward_backward=None):
+    """The classic check: N = 20, dimensions (10, 5, 10), 115 random params, one-hot labels.
+
+    `forward_backward` (default `forward_backward_prop`) is checked; pass your own function of
+    the same signature to check it. When the first layer's blocks fail and the second
+    layer's pass, the result says where in the backward pass to look.
+    """
     N, dimensions = 20, (10, 5, 10)
+    fbp = forward_backward or forward_backward_prop
     rng = np.random.default_rng(seed)
     data = rng.standard_normal((N, dimensions[0]))
     labels = np.zeros((N, dimensions[2]))
@@ -323,8 +329,20 @@ def sanity_check(seed=0, verbose=True):
     params = rng.standard_normal(n_params(dimensions))
     if verbose:
         print(f"Running sanity check: N = {N}, dimensions {dimensions}, {params.size} params")
-    return gradcheck_naive(lambda p: forward_backward_prop(data, labels, p, dimensions),
-                           params, blocks=param_blocks(dimensions), verbose=verbose)
+    result = gradcheck_naive(lambda p: fbp(data, labels, p, dimensions), params,
+                             blocks=param_blocks(dimensions), verbose=verbose)
+    failed = {name for name, block in result.blocks.items() if block.n_failed}
+    if failed == {"W1", "b1"}:
+        result.hints.append(FIRST_LAYER_HINT)
+        result.report += f"\nHint: {FIRST_LAYER_HINT}"
+        if verbose:
+            print(f"Hint: {FIRST_LAYER_HINT}")
+    return result
+
+
+FIRST_LAYER_HINT = ("the second layer is right, so the error is in the backward step through "
+                    "the hidden layer, delta1 = delta2 W2^T * h * (1 - h) (element-wise); the "
+                    "usual slip is sigmoid_grad given z instead of h = sigmoid(z)")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Run: python bench/bench_train.py
 
-Targets (issue 5): with the default epochs, batch size and learning rate and 100 hidden
+Targets: with the default epochs, batch size and learning rate and 100 hidden
 units, at least 97% training accuracy and at least 95% on a held-out spiral (another seed),
 in under 5 seconds on this machine; the same seed gives the same result bit for bit.
 """

@@ -80,7 +80,9 @@ def test_result_carries_the_worst_entry_counts_and_settings():
                              blocks=BLOCKS, verbose=False)
     assert not result
     assert (result.h, result.tol, result.mode) == (1e-5, 1e-6, "full")
-    assert (result.n_checked, result.n_failed, result.n_calls) == (12, 1, 25)
+    # 2P + 1 calls, then 10 for the step sweep of the failing entry
+    assert (result.n_checked, result.n_failed, result.n_calls) == (12, 1, 25 + 10)
+    assert result.worst.verdict == "wrong gradient"
     worst = result.worst
     assert worst.place == "W[1, 2]" and result.first_failure == worst
     assert worst.abs_error == pytest.approx(1e-3, rel=1e-4)
@@ -125,7 +127,7 @@ def test_planted_block_bugs_fail_in_sampled_mode(bug, seed):
     result = gradcheck_naive(lambda t: model(t, bug), THETA, blocks=BLOCKS, samples=2,
                              seed=seed, verbose=False)
     assert not result
-    assert result.n_checked == 4 and result.n_calls == 9
+    assert result.n_checked == 4 and result.n_calls == 9 + 10 * result.n_failed
 
 
 def test_sampled_mode_covers_every_block_and_catches_a_sampled_entry():
@@ -182,7 +184,7 @@ def test_directional_failure_spread_too_thin_to_localise_says_so():
 
 @pytest.mark.parametrize("bug, hint", [
     ("scale2", "every checked entry of W is off by one factor: analytic = 2 x numeric"),
-    ("mean", f"analytic = 1/{N} x numeric (if {N} is the batch size N"),
+    ("mean", f"analytic = 1/{N} x numeric (a factor {N} missing, or, if {N} is the batch size N"),
     ("sign", "b is off by one factor: analytic = -1 x numeric (a flipped sign)"),
     ("transpose", "looks transposed"),
     ("zero", "analytic gradient is all zero"),
@@ -200,8 +202,9 @@ def test_hint_for_a_step_below_the_resolution_of_x():
 def test_report_table_is_aligned_and_names_blocks():
     result = gradcheck_naive(lambda t: model(t, "scale2"), THETA, blocks=BLOCKS, verbose=False)
     table = result.report.splitlines()[1:7]
-    assert table[0].split() == ["place", "analytic", "numeric", "abs.", "error", "rel.", "error"]
-    assert all(len(line) == len(table[0]) for line in table)
+    assert table[0].split() == ["place", "analytic", "numeric", "abs.", "error", "rel.", "error",
+                                "verdict"]
+    assert all(line.index("wrong gradient") == table[0].index("verdict") for line in table[1:])
     assert all(line.startswith("W[") for line in table[1:])
     assert "Per block:" in result.report
 
@@ -554,4 +557,198 @@ def test_script_runs_the_sanity_checks_and_the_planted_bug():
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.count("Gradient check passed!") == 3
     assert "Gradient check failed." in run.stdout and "Hint:" in run.stdout
-    assert run.stdout.rstrip().endswith("The planted bug was caught, as it should be.")
+    assert "verdict" in run.stdout and "finite-difference error" in run.stdout
+    assert run.stdout.rstrip().endswith("All checks behaved as expected: 3 of 3 right "
+                                        "gradients passed, the planted bug was caught, and "
+                                        "the too-coarse step was diagnosed.")
+
+
+# Verdicts: why each failing entry fails ----------------------------------------------------
+
+def relu_cost(x, grad_at_zero=0.0):
+    return float(np.sum(np.maximum(x, 0))), np.where(x > 0, 1.0, np.where(x == 0,
+                                                                           grad_at_zero, 0.0))
+
+
+@pytest.mark.parametrize("f, x, verdict", [
+    # High curvature: exp(100 x) at 0; the centred error 100**3 h**2 / 6 exceeds tol at h.
+    (lambda x: (float(np.sum(np.exp(100 * x))), 100 * np.exp(100 * x)), np.zeros(3),
+     "finite-difference error"),
+    # Rounding: sum(x**2) at 1e8, where the cost's last bit is worth 2 and h = 1e-4.
+    (lambda x: (float(np.sum(x ** 2)), 2 * x), np.full(3, 1e8), "finite-difference error"),
+    # One entry off by 1e-3, and every entry off by a factor of 1.01.
+    (lambda x: (float(np.sum(x ** 3)), 3 * x ** 2 + np.eye(3)[1] * 1e-3), np.ones(3),
+     "wrong gradient"),
+    (lambda x: (float(np.sum(x ** 3)), 1.01 * 3 * x ** 2), np.ones(3), "wrong gradient"),
+    # A ReLU at its kink, and 5e-5 from it: within a step h = 1e-4 of it.
+    (relu_cost, np.zeros(3), "kink"),
+    (lambda x: relu_cost(x), np.full(3, 5e-5), "kink"),
+])
+def test_each_failing_entry_gets_its_verdict(f, x, verdict):
+    result = gradcheck_naive(f, x, verbose=False)
+    assert not result  # the classic pass/fail rule is unchanged
+    assert {e.verdict for e in result.failures} == {verdict}
+    assert result.n_calls <= 2 * x.size + 1 + 12 * min(result.n_failed, 20)
+
+
+def test_verdict_hints_say_the_step_that_passes_and_the_subgradient_range():
+    curvy = gradcheck_naive(lambda x: (float(np.sum(np.exp(100 * x))), 100 * np.exp(100 * x)),
+                            np.zeros(3), verbose=False)
+    assert curvy.hints[0] == ("3 of 3 failing entries are finite-difference error: at h = "
+                              "1e-05 they pass; the gradient is right (truncation: the cost "
+                              "curves sharply within h)")
+    assert all(e.passing_step == 1e-5 for e in curvy.failures)
+    rounding = gradcheck_naive(lambda x: (float(np.sum(x ** 2)), 2 * x), np.full(3, 1e8),
+                               verbose=False)
+    assert all(e.passing_step > 1e-4 for e in rounding.failures)
+    assert rounding.hints[0].endswith("(rounding: at this size of x or of the cost, a small "
+                                      "step loses its digits)")
+    kink = gradcheck_naive(relu_cost, np.zeros(1), verbose=False)
+    assert kink.hints == ["(0,) sits on a kink of the cost (one-sided slopes 0 and 1): any "
+                          "value between them is a valid subgradient; check at a point away "
+                          "from the kink"]
+    assert kink.failures[0].slopes == (0.0, 1.0)
+
+
+def test_a_passing_check_makes_no_extra_calls_and_the_sweep_is_capped():
+    assert gradcheck_naive(quad, THETA.copy(), verbose=False).n_calls == 2 * THETA.size + 1
+    x = np.ones(30)
+    result = gradcheck_naive(lambda t: (float(np.sum(t ** 2)), 3 * t), x, verbose=False)
+    assert result.n_failed == 30
+    assert result.n_calls == 2 * 30 + 1 + 10 * 20  # the worst 20 are swept
+    assert sum(bool(e.verdict) for e in result.failures) == 20
+
+
+# Block patterns ---------------------------------------------------------------------------
+
+def student_network(data, labels, params, dims, bug=None):
+    """A student's forward/backward pass written from the CS224n 2017 q2_neural.py starter's
+    comments (our own code), with one planted slip."""
+    Dx, H, Dy = dims
+    W1 = params[:Dx * H].reshape(Dx, H)
+    b1 = params[Dx * H:Dx * H + H].reshape(1, H)
+    W2 = params[Dx * H + H:Dx * H + H + H * Dy].reshape(H, Dy)
+    b2 = params[Dx * H + H + H * Dy:].reshape(1, Dy)
+    z1 = data @ W1 + b1
+    h = 1 / (1 + np.exp(-z1))
+    scores = h @ W2 + b2
+    y_hat = np.exp(scores - scores.max(axis=1, keepdims=True))
+    y_hat /= y_hat.sum(axis=1, keepdims=True)
+    cost = -np.sum(labels * np.log(y_hat))
+    delta2 = y_hat - labels
+    grad_W2, grad_b2 = h.T @ delta2, delta2.sum(axis=0)
+    delta1 = delta2 @ W2.T * (z1 * (1 - z1) if bug == "sigmoid_grad(z)" else h * (1 - h))
+    grad_W1, grad_b1 = data.T @ delta1, delta1.sum(axis=0)
+    if bug == "first layer / N":
+        grad_W1, grad_b1 = grad_W1 / len(data), grad_b1 / len(data)
+    if bug == "zero b1":
+        grad_b1 = np.zeros(H)
+    return cost, np.concatenate([grad_W1.ravel(), grad_b1, grad_W2.ravel(), grad_b2])
+
+
+NET_DIMS = (4, 3, 2)  # not square: a transposed block cannot pass
+
+
+def net_problem(N=5, seed=0):
+    rng = np.random.default_rng(seed)
+    data = rng.standard_normal((N, NET_DIMS[0]))
+    labels = np.eye(NET_DIMS[2])[rng.integers(0, NET_DIMS[2], N)]
+    params = rng.standard_normal((4 + 1) * 3 + (3 + 1) * 2)
+    return data, labels, params
+
+
+@pytest.mark.parametrize("bug, failing, hint", [
+    ("sigmoid_grad(z)", ["W1", "b1"], None),
+    ("first layer / N", ["W1", "b1"], "every checked entry of W1 is off by one factor: "
+                                      "analytic = 1/5 x numeric"),
+    ("zero b1", ["b1"], "b1: the analytic gradient is all zero here"),
+])
+def test_block_patterns_name_the_failing_blocks_and_the_passing_ones(bug, failing, hint):
+    data, labels, params = net_problem()
+    blocks = [("W1", (4, 3)), ("b1", (1, 3)), ("W2", (3, 2)), ("b2", (1, 2))]
+    result = gradcheck_naive(lambda p: student_network(data, labels, p, NET_DIMS, bug), params,
+                             blocks=blocks, verbose=False)
+    assert not result
+    assert [name for name, b in result.blocks.items() if b.n_failed] == failing
+    passing = [name for name in ("W1", "b1", "W2", "b2") if name not in failing]
+    pattern = (f"{' and '.join(failing)} fail{'s' if len(failing) == 1 else ''}, while "
+               f"{', '.join(passing[:-1])} and {passing[-1]} pass: look at the code that "
+               f"computes the failing block{'s' if len(failing) > 1 else ''}")
+    assert pattern in result.hints
+    assert not any("every block" in h for h in result.hints)
+    if hint:
+        assert any(h.startswith(hint) for h in result.hints)
+
+
+def test_every_block_only_when_every_block_fails():
+    data, labels, params = net_problem()
+
+    def mean_cost(p):
+        cost, grad = student_network(data, labels, p, NET_DIMS)
+        return cost / 5, grad
+
+    result = gradcheck_naive(mean_cost, params, blocks={"W1": (4, 3), "b1": (1, 3),
+                                                        "W2": (3, 2), "b2": (1, 2)},
+                             verbose=False)
+    assert any(h.startswith("every checked entry of every block is off by one factor")
+               for h in result.hints)
+
+
+def test_an_f_that_ignores_its_argument_is_told_so():
+    frozen = THETA.copy()  # f closes over a copy, not the array it is given
+    result = gradcheck_naive(lambda _: (float(np.sum(frozen ** 2)), 2 * frozen), THETA.copy(),
+                             blocks=BLOCKS, verbose=False)
+    assert not result
+    assert any(h.startswith("every block: the cost did not change when f's argument changed, "
+                            "so f may be computing from another array than the one it was "
+                            "given") for h in result.hints)
+
+
+def test_a_step_below_the_resolution_of_x_is_told_apart():
+    result = gradcheck_naive(quad, np.full(3, 1e13), h=1e-4, verbose=False)
+    assert any("below the resolution of x" in h for h in result.hints)
+
+
+# Dicts of named arrays ----------------------------------------------------------------------
+
+def dict_model(params, bug=None):
+    W, b = params["W"], params["b"]
+    t = np.tanh(X @ W + b)
+    delta = C * (1 - t ** 2)
+    grad = {"W": X.T @ delta, "b": delta.sum(axis=0)}
+    if bug:
+        grad["b"] = grad["b"] * 2
+    return float(np.sum(C * t)), grad
+
+
+def test_a_dict_of_named_arrays_passes_and_the_arrays_are_bit_exact_after():
+    params = {"W": THETA[:9].reshape(3, 3).copy(), "b": THETA[9:].copy()}
+    before = {k: v.tobytes() for k, v in params.items()}
+    seen = []
+    result = gradcheck_naive(lambda p: (seen.append(p["W"] is params["W"]), dict_model(p))[1],
+                             params, verbose=False)
+    assert result and all(seen)  # f received the caller's own arrays
+    assert list(result.blocks) == ["W", "b"]
+    assert {k: v.tobytes() for k, v in params.items()} == before
+
+
+def test_a_dict_failure_names_the_key_and_summarises_per_key():
+    params = {"W": THETA[:9].reshape(3, 3).copy(), "b": THETA[9:].copy()}
+    result = gradcheck_naive(lambda p: dict_model(p, bug=True), params, verbose=False)
+    assert not result and result.worst.place.startswith("b[")
+    assert result.blocks["W"].n_failed == 0 and result.blocks["b"].n_failed == 3
+    assert any(h.startswith("every checked entry of b is off by one factor: analytic = 2")
+               for h in result.hints)
+
+
+@pytest.mark.parametrize("grad, error, message", [
+    ({"W": np.zeros((3, 3))}, ValueError, r"keys of x, \['W', 'b'\]; missing \['b'\]"),
+    ({"W": np.zeros((3, 3)), "b": np.zeros(3), "c": 1}, ValueError, r"extra \['c'\]"),
+    ({"W": np.zeros((3, 3)), "b": np.zeros(4)}, ValueError, r"shape \(4,\), expected \(3,\) "
+                                                            r"for 'b'"),
+    (np.zeros(12), TypeError, "f must return \\(cost, \\{name: grad\\}\\)"),
+])
+def test_dict_grads_of_the_wrong_form_are_clear_errors(grad, error, message):
+    params = {"W": np.zeros((3, 3)), "b": np.zeros(3)}
+    with pytest.raises(error, match=message):
+        gradcheck_naive(lambda p: (0.0, grad), params, verbose=False)

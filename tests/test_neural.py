@@ -118,6 +118,25 @@ def test_broken_backward_fails_the_check_and_the_report_names_the_blocks(monkeyp
     assert "W1[" in result.report
 
 
+def test_sanity_check_of_a_first_layer_slip_says_where_to_look():
+    def slipped(data, labels, params, dims):  # sigmoid_grad given z = data W1 + b1, not h
+        W1, b1, W2, b2 = unpack_params(params, dims)
+        z1 = data @ W1 + b1
+        h = 1 / (1 + np.exp(-z1))
+        y_hat = np.exp(h @ W2 + b2)
+        y_hat /= y_hat.sum(axis=1, keepdims=True)
+        delta2 = y_hat - labels
+        delta1 = delta2 @ W2.T * z1 * (1 - z1)
+        return -np.sum(labels * np.log(y_hat)), pack_params(data.T @ delta1, delta1.sum(0),
+                                                            h.T @ delta2, delta2.sum(0))
+
+    result = sanity_check(verbose=False, forward_backward=slipped)
+    assert not result
+    assert result.hints[-1] == q1c_neural.FIRST_LAYER_HINT
+    assert "sigmoid_grad given z instead of h = sigmoid(z)" in result.report
+    assert sanity_check(verbose=False, forward_backward=forward_backward_prop)
+
+
 def test_non_finite_data_gives_a_non_finite_cost_that_the_checker_reports():
     dims = (3, 2, 2)
     data, labels, params = problem(2, dims)
