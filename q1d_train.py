@@ -7,6 +7,7 @@ The network and its gradients are q1c_neural's; this module only uses them.
 """
 import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -53,14 +54,45 @@ def accuracy(data, labels, params, dimensions):
     return float(np.mean(predict(data, params, dimensions) == labels))
 
 
-def _progress(epoch, epochs, loss, acc, stream):
-    done = epoch / epochs
-    bar = "#" * int(24 * done) + "." * (24 - int(24 * done))
-    line = f"epoch {epoch:>{len(str(epochs))}}/{epochs} [{bar}] loss {loss:.4f}  accuracy {acc:.1%}"
-    if stream.isatty():
-        print("\r" + line, end="\n" if epoch == epochs else "", file=stream, flush=True)
-    else:
-        print(line, file=stream)
+class _Progress:
+    """Training progress, one line: redrawn in place in a notebook (through an IPython display
+    handle, on stdout) or on a terminal (with \\r, on stderr); otherwise a few plain lines on
+    stderr, as in a log file or a CI job."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+        self.handle = _notebook_display()
+        self.live = self.handle is not None or sys.stderr.isatty()
+        self.every = max(1, epochs // (20 if self.live else 5))
+
+    def show(self, epoch, loss, acc):
+        if epoch % self.every and epoch != self.epochs:
+            return
+        done = epoch / self.epochs
+        bar = "#" * int(24 * done) + "." * (24 - int(24 * done))
+        line = (f"epoch {epoch:>{len(str(self.epochs))}}/{self.epochs} [{bar}] loss {loss:.4f}  "
+                f"accuracy {acc:.1%}")
+        if self.handle is not None:
+            self.handle.update({"text/plain": line}, raw=True)
+        elif self.live:
+            print("\r" + line, end="\n" if epoch == self.epochs else "", file=sys.stderr,
+                  flush=True)
+        else:
+            print(line, file=sys.stderr)
+
+
+def _notebook_display():
+    """A display handle when running inside a Jupyter kernel, else None.
+
+    IPython is only used when it is already the running shell: it is never imported here.
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return None
+    from IPython.display import display
+
+    return display({"text/plain": "training..."}, raw=True, display_id=True)
 
 
 def train(data, labels, dimensions=None, *, epochs=EPOCHS, batch_size=BATCH_SIZE,
@@ -81,7 +113,8 @@ def train(data, labels, dimensions=None, *, epochs=EPOCHS, batch_size=BATCH_SIZE
         Seeds the initial parameters and the shuffling: the same seed gives the same result,
         bit for bit.
     verbose : bool, optional
-        Print a progress line about 20 times (redrawn in place when stderr is a terminal).
+        Show progress: one line redrawn in place in a notebook or on a terminal, otherwise
+        five plain lines on stderr.
 
     Returns
     -------
@@ -104,19 +137,32 @@ def train(data, labels, dimensions=None, *, epochs=EPOCHS, batch_size=BATCH_SIZE
     if data.ndim != 2 or labels.ndim not in (1, 2) or len(labels) != len(data) or not len(data):
         raise ValueError(f"expected data of shape (N, Dx) with N >= 1 and labels of shape (N,) "
                          f"or (N, Dy), got {data.shape} and {labels.shape}")
+    if data.dtype.kind in "biuf" and not np.isfinite(data).all():
+        row, column = np.argwhere(~np.isfinite(data))[0]
+        raise ValueError(f"data must be finite, got {data[row, column]} at row {row}, column "
+                         f"{column}: remove or impute it before training")
     if dimensions is None:
+        if labels.ndim == 1 and labels.dtype.kind in "iu" and labels.min() >= 1:
+            raise ValueError(f"labels run from {labels.min()} to {labels.max()}, so class 0 "
+                             f"never occurs: number the classes from 0 (labels - "
+                             f"{labels.min()}), or pass dimensions=(Dx, H, Dy) to keep an "
+                             f"empty class 0")
         classes = labels.shape[1] if labels.ndim == 2 else int(labels.max()) + 1
         dimensions = (data.shape[1], HIDDEN, classes)
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not (np.isscalar(learning_rate) and np.isfinite(learning_rate) and learning_rate > 0):
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.integer,
+                                                                         np.floating)):
+        raise TypeError(f"learning_rate must be a positive finite number, got "
+                        f"{learning_rate!r} of type {type(learning_rate).__name__}")
+    if not (np.isfinite(learning_rate) and learning_rate > 0):
         raise ValueError(f"learning_rate must be a positive finite number, got "
                          f"{learning_rate!r}")
     params = init_params(dimensions, seed=seed)
     rng = np.random.default_rng(seed)
     history = {"loss": [], "accuracy": []}
-    report_every = max(1, epochs // 20)
+    progress = _Progress(epochs) if verbose else None
     initial_loss = forward_backward_prop(data, labels, params, dimensions)[0] / len(data)
 
     def diverged(epoch, loss):
@@ -139,8 +185,8 @@ def train(data, labels, dimensions=None, *, epochs=EPOCHS, batch_size=BATCH_SIZE
             raise diverged(epoch, total / len(data))
         history["loss"].append(total / len(data))
         history["accuracy"].append(accuracy(data, labels, params, dimensions))
-        if verbose and (epoch % report_every == 0 or epoch == epochs):
-            _progress(epoch, epochs, history["loss"][-1], history["accuracy"][-1], sys.stderr)
+        if progress:
+            progress.show(epoch, history["loss"][-1], history["accuracy"][-1])
     return params, history
 
 
@@ -178,16 +224,22 @@ def save_plot(path, data, labels, params, dimensions, history):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--hidden", type=int, default=HIDDEN, help="hidden units H")
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
-    parser.add_argument("--lr", type=float, default=LEARNING_RATE, help="learning rate")
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help="passes over the data")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="rows per step")
+    parser.add_argument("--lr", type=float, default=LEARNING_RATE,
+                        help="learning rate, on the batch's mean gradient")
     parser.add_argument("--seed", type=int, default=0, help="seed of the training spiral and "
                         "of the training run; the held-out spiral uses seed + 1")
     parser.add_argument("--plot", metavar="FILE.png", help="save the learning curve and the "
                         "decision regions (needs matplotlib)")
     args = parser.parse_args(argv)
+    if args.plot and not Path(args.plot).resolve().parent.is_dir():
+        print(f"--plot {args.plot}: the folder {Path(args.plot).parent} does not exist; create "
+              f"it or choose another path (nothing was trained)", file=sys.stderr)
+        return 2
     if args.plot:
         try:
             import matplotlib  # noqa: F401

@@ -208,7 +208,8 @@ BAD_INPUT = [
      r"P = \(Dx\+1\)\*H \+ \(H\+1\)\*Dy = 26 entries for dimensions \(3, 4, 2\).*got shape "
      r"\(25,\)"),
     (dict(params=np.zeros((2, 13))), ValueError, r"got shape \(2, 13\)"),
-    (dict(data=np.zeros(3)), ValueError, r"2-D of shape \(N, Dx\) with Dx = 3, got shape \(3,\)"),
+    (dict(data=np.zeros(3)), ValueError, r"2-D of shape \(N, Dx\) with Dx = 3, got shape \(3,\); "
+                                         r"for a single example, pass data.reshape\(1, -1\)"),
     (dict(data=np.zeros((2, 4))), ValueError, r"Dx = 3, got shape \(2, 4\)"),
     (dict(labels=[0, 1, 1]), ValueError, r"\(N,\) = \(2,\), got shape \(3,\)"),
     (dict(labels=[[1, 0], [1, 1]]), ValueError, r"exactly one 1 and zeros.*got row 1 = \[1, 1\]"),
@@ -217,7 +218,13 @@ BAD_INPUT = [
     (dict(labels=np.zeros((2, 3))), ValueError, r"Dy = 2 columns, got shape \(2, 3\)"),
     (dict(labels=[0, 2]), ValueError, r"\[0, Dy\) = \[0, 2\), got values from 0 to 2"),
     (dict(labels=[-1, 0]), ValueError, "got values from -1 to 0"),
-    (dict(labels=[0.0, 1.0]), TypeError, "class-index labels must be integers, got dtype float64"),
+    (dict(labels=[0.0, 1.0]), TypeError, r"class-index labels must be integers, got dtype "
+                                         r"float64; they hold whole numbers, so pass "
+                                         r"labels.astype\(int\)"),
+    (dict(labels=[0.5, 1.0]), TypeError, r"got dtype float64$"),
+    (dict(params=(np.zeros((3, 4)), np.zeros(4), np.zeros((4, 2)), np.zeros(2))), TypeError,
+     r"params must be one flat vector of P entries, got a tuple of 4 arrays of different "
+     r"shapes; lay W1, b1, W2, b2 out as one with pack_params\(W1, b1, W2, b2\)"),
     (dict(labels=np.array(["a", "b"])), TypeError, "labels must be numeric"),
     (dict(data=np.array([["a"] * 3] * 2)), TypeError, "real numeric array, got dtype <U1"),
     (dict(params=np.zeros(26, dtype=complex)), TypeError, "got dtype complex128"),

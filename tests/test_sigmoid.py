@@ -1,5 +1,8 @@
 """Tests of q1_sigmoid: classic values, mpmath references, extremes, dtype rules, properties."""
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -214,3 +217,13 @@ def test_byte_swapped_and_every_real_dtype(dtype):
     np.testing.assert_allclose(sigmoid_grad(s), sigmoid_grad(sigmoid(x.astype(np.float64))),
                                rtol=2e-3 if s.dtype == np.float16 else 1e-6)
     np.testing.assert_array_equal(sigmoid(x), sigmoid(x.astype(x.dtype.newbyteorder("="))))
+
+
+def test_the_modules_sanity_functions_are_not_collected_as_tests():
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
+                          "-p", "no:cacheprovider", "q1_softmax.py", "q1_sigmoid.py",
+                          "tests/test_softmax.py", "tests/test_sigmoid.py"],
+                         cwd=root, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "test_softmax_basic" not in run.stdout and "test_sigmoid_basic" not in run.stdout

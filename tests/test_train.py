@@ -1,6 +1,7 @@
 """Tests of q1d_train: SGD on a spiral learns, is deterministic, plots, and refuses bad input."""
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -55,13 +56,40 @@ def test_defaults_infer_dimensions_and_accept_one_hot_labels(small_spiral):
         data, labels, params, (2, 100, 3))
 
 
-def test_progress_lines_on_stderr_and_silence(small_spiral, capsys):
+def test_progress_is_a_few_plain_lines_on_stderr_when_not_live_and_silence(small_spiral,
+                                                                           capsys):
     data, labels = small_spiral
     train(data, labels, (2, 5, 3), epochs=40)
-    err = capsys.readouterr().err.splitlines()
-    assert len(err) == 20 and err[-1].startswith("epoch 40/40 [") and "accuracy" in err[-1]
+    out, err = capsys.readouterr()
+    err = err.splitlines()
+    assert out == "" and len(err) == 5
+    assert err[-1].startswith("epoch 40/40 [") and "accuracy" in err[-1]
     train(data, labels, (2, 5, 3), epochs=40, verbose=False)
     assert capsys.readouterr() == ("", "")
+
+
+def test_progress_in_a_notebook_is_one_display_updated_in_place(small_spiral, capsys,
+                                                                monkeypatch):
+    class ZMQInteractiveShell:  # what get_ipython() returns inside a Jupyter kernel
+        pass
+
+    updates, shown = [], []
+
+    class Handle:
+        def update(self, data, raw):
+            updates.append(data["text/plain"])
+
+    def display(data, raw, display_id):
+        shown.append(data)
+        return Handle()
+
+    fake_ipython = types.SimpleNamespace(get_ipython=ZMQInteractiveShell)
+    monkeypatch.setitem(sys.modules, "IPython", fake_ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", types.SimpleNamespace(display=display))
+    data, labels = small_spiral
+    train(data, labels, (2, 5, 3), epochs=40)
+    assert capsys.readouterr() == ("", "")  # nothing on stderr's pink background
+    assert len(shown) == 1 and len(updates) == 20 and updates[-1].startswith("epoch 40/40")
 
 
 @pytest.mark.parametrize("args, message", [
@@ -72,12 +100,23 @@ def test_progress_lines_on_stderr_and_silence(small_spiral, capsys):
     (dict(batch_size=-1), "batch_size must be a positive integer, got -1"),
     (dict(learning_rate=0.0), "learning_rate must be a positive finite number, got 0.0"),
     (dict(learning_rate=float("nan")), "positive finite number, got nan"),
+    (dict(data=np.array([[0.0, 1], [np.nan, 2]] * 3)), r"data must be finite, got nan at row "
+                                                       r"1, column 0"),
+    (dict(labels=np.array([1, 2, 3, 1, 2, 3])), r"labels run from 1 to 3, so class 0 never "
+                                                r"occurs: number the classes from 0 \(labels "
+                                                r"- 1\)"),
 ])
 def test_bad_input_is_refused(args, message):
     call = dict(data=np.zeros((6, 2)), labels=np.array([0, 1, 2, 0, 1, 2]), verbose=False)
     call.update(args)
     with pytest.raises(ValueError, match=message):
         train(**call)
+
+
+def test_a_learning_rate_that_is_not_a_number_names_learning_rate():
+    with pytest.raises(TypeError, match="learning_rate must be a positive finite number, got "
+                                        "'2' of type str"):
+        train(np.zeros((6, 2)), np.array([0, 1, 2, 0, 1, 2]), learning_rate="2", verbose=False)
 
 
 def test_divergence_stops_with_the_epoch_and_a_smaller_learning_rate(small_spiral):
@@ -93,6 +132,8 @@ def test_cli_help():
     assert run.returncode == 0
     for flag in ("--hidden", "--epochs", "--lr", "--seed", "--plot"):
         assert flag in run.stdout
+    for default in ("(default: 100)", "(default: 500)", "(default: 16)", "(default: 2.0)"):
+        assert default in " ".join(run.stdout.split())
 
 
 def test_cli_reports_training_and_held_out_accuracy(capsys):
@@ -112,6 +153,13 @@ def test_plot_writes_a_png(tmp_path):
     assert main(["--epochs", "5", "--hidden", "10", "--plot", str(path)]) == 0
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert plt.imread(path).shape[:2] == (450, 1100)
+
+
+def test_plot_into_a_missing_folder_is_refused_before_training(tmp_path, capsys):
+    path = tmp_path / "missing" / "curve.png"
+    assert main(["--plot", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert "does not exist" in err and "nothing was trained" in err and out == ""
 
 
 def test_plot_without_matplotlib_says_how_to_install_and_exits_2(tmp_path, monkeypatch, capsys):
