@@ -7,6 +7,7 @@ printed report, and the Session that calls f under the classic random-state cont
 from __future__ import annotations
 
 import bisect
+import html
 import math
 import random
 import sys
@@ -118,8 +119,8 @@ class GradcheckResult:
         return self.passed
 
     def __repr__(self):
-        verdict = "passed" if self.passed else "failed"
-        line = f"GradcheckResult({verdict}: {self.n_failed} of {self.n_checked} entries"
+        line = (f"GradcheckResult(passed: all {self.n_checked} entries" if self.passed else
+                f"GradcheckResult(failed: {self.n_failed} of {self.n_checked} entries")
         if self.worst is not None:
             line += f", worst {self.worst.place} rel. error {self.worst.rel_error:.1e}"
         if self.problem:
@@ -128,6 +129,36 @@ class GradcheckResult:
 
     def __str__(self):
         return self.report
+
+    def _repr_html_(self):
+        """Jupyter's display: the verdict, a per-block table, the worst entries, the hints."""
+        e = html.escape
+        color = "#1a7f37" if self.passed else "#cf222e"
+        parts = [f"<p><b style='color:{color}'>Gradient check "
+                 f"{'passed' if self.passed else 'failed'}</b>: {self.n_failed} of "
+                 f"{self.n_checked} entries failed (tol {self.tol:g}, h {self.h:g}, "
+                 f"{self.n_calls} calls of f)</p>"]
+        if self.problem:
+            parts.append(f"<p><b>Problem:</b> {e(self.problem)}</p>")
+        if len(self.blocks) > 1 or any(self.blocks):
+            rows = "".join(
+                f"<tr><td>{e(b.name)}</td><td>{b.n_checked}</td><td>{b.n_failed}</td>"
+                f"<td>{e(b.worst.place) if b.worst else ''}</td>"
+                f"<td>{f'{b.worst.rel_error:.1e}' if b.worst else ''}</td>"
+                f"<td>{e(b.worst.verdict) if b.worst else ''}</td></tr>"
+                for b in self.blocks.values())
+            parts.append("<table><tr><th>block</th><th>checked</th><th>failed</th>"
+                         "<th>worst entry</th><th>rel. error</th><th>verdict</th></tr>"
+                         f"{rows}</table>")
+        if self.failures:
+            rows = "".join(f"<tr><td>{e(f.place)}</td><td>{f.analytic:.6g}</td>"
+                           f"<td>{f.numeric:.6g}</td><td>{f.rel_error:.2e}</td>"
+                           f"<td>{e(f.verdict)}</td></tr>" for f in self.failures[:5])
+            parts.append("<p>Worst entries:</p><table><tr><th>place</th><th>analytic</th>"
+                         "<th>numeric</th><th>rel. error</th><th>verdict</th></tr>"
+                         f"{rows}</table>")
+        parts += [f"<p><b>Hint:</b> {e(hint)}</p>" for hint in self.hints]
+        return "".join(parts)
 
 
 class Stop(Exception):

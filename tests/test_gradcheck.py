@@ -752,3 +752,17 @@ def test_dict_grads_of_the_wrong_form_are_clear_errors(grad, error, message):
     params = {"W": np.zeros((3, 3)), "b": np.zeros(3)}
     with pytest.raises(error, match=message):
         gradcheck_naive(lambda p: (0.0, grad), params, verbose=False)
+
+
+def test_notebook_display_is_a_table_per_block_and_the_worst_entries():
+    result = gradcheck_naive(lambda t: model(t, "sign"), THETA.copy(), blocks=BLOCKS,
+                             verbose=False)
+    page = result._repr_html_()
+    assert page.startswith("<p><b style='color:#cf222e'>Gradient check failed</b>: 3 of 12")
+    assert "<th>block</th><th>checked</th><th>failed</th>" in page
+    assert "<tr><td>W</td><td>9</td><td>0</td>" in page
+    assert "<tr><td>b</td><td>3</td><td>3</td><td>b[0, " in page and "wrong gradient" in page
+    assert "Worst entries:" in page and "Hint:</b> b: every checked entry" not in page
+    assert "every checked entry of b is off by one factor: analytic = -1 x numeric" in page
+    assert "Gradient check passed" in gradcheck_naive(quad, THETA.copy(),
+                                                      verbose=False)._repr_html_()
