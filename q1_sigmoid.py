@@ -102,7 +102,7 @@ def sigmoid_grad(s):
     """
     s = as_real_array(s, "sigmoid_grad")
     _check_is_sigmoid_output(s)
-    grad = 1 - s  # a Python 1 keeps s's dtype (float32 stays float32)
+    grad = np.subtract(_CONSTANTS.get(s.dtype.char, (0, 1))[1], s)  # 1 in s's own dtype
     grad *= s
     return grad
 

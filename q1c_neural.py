@@ -40,8 +40,9 @@ def forward_backward_prop(data, labels, params, dimensions):
     Returns
     -------
     cost : float
-        Cross-entropy summed (not averaged) over the N rows, computed through `log_softmax`,
-        so a confidently wrong prediction gives a large finite cost, not inf.
+        Cross-entropy summed (not averaged) over the N rows, from the probabilities at the
+        labels, and through `log_softmax` where one of them underflows to 0: a confidently
+        wrong prediction gives a large finite cost, not inf.
     grad : ndarray, shape (P,)
         dcost/dparams in the same layout as `params`.
 
@@ -62,8 +63,8 @@ def forward_backward_prop(data, labels, params, dimensions):
     >>> float(round(cost, 12)), float(round(2 * np.log(2), 12)), grad.shape
     (1.38629436112, 1.38629436112, (26,))
     """
-    data, at_label, (W1, b1, W2, b2) = _checked(data, labels, params, dimensions,
-                                                "forward_backward_prop")
+    data, at_label, one_hot, (W1, b1, W2, b2) = _checked(data, labels, params, dimensions,
+                                                         "forward_backward_prop")
     # Forward: z1, h, scores, cost.
     z1 = data @ W1
     z1 += b1
@@ -77,8 +78,7 @@ def forward_backward_prop(data, labels, params, dimensions):
     dims = (W1.shape[0], *W2.shape)
     grad = np.empty(_n_params(*dims), dtype=y_hat.dtype)
     grad_W1, grad_b1, grad_W2, grad_b2 = _unpack(grad, dims)
-    delta2 = y_hat
-    delta2.reshape(-1)[at_label] -= 1
+    delta2 = _minus_labels(y_hat, at_label, one_hot)
     np.matmul(h.T, delta2, out=grad_W2)
     np.matmul(ones_column(len(h), h.dtype).T, delta2, out=grad_b2)  # the sum over rows
     delta1 = delta2 @ W2.T
@@ -110,14 +110,13 @@ def forward_backward_input(data, labels, params, dimensions):
     >>> grad_data.shape
     (2, 3)
     """
-    data, at_label, (W1, b1, W2, b2) = _checked(data, labels, params, dimensions,
-                                                "forward_backward_input")
+    data, at_label, one_hot, (W1, b1, W2, b2) = _checked(data, labels, params, dimensions,
+                                                         "forward_backward_input")
     h = sigmoid(data @ W1 + b1)
     scores = h @ W2 + b2
     y_hat = softmax(scores)
     cost = _cross_entropy(y_hat, scores, at_label)
-    delta2 = y_hat
-    delta2.reshape(-1)[at_label] -= 1
+    delta2 = _minus_labels(y_hat, at_label, one_hot)
     delta1 = delta2 @ W2.T
     delta1 *= sigmoid_grad(h)
     return cost, delta1 @ W1.T
@@ -135,13 +134,27 @@ def _cross_entropy(y_hat, scores, at_label):
     return -float(log_softmax(scores).take(at_label).sum())
 
 
+def _minus_labels(y_hat, at_label, one_hot):
+    """y_hat - y, in place: subtract the one-hot labels, or 1 at each row's label.
+
+    Both give the same bits: y - 1 at the label and y - 0 = y elsewhere.
+    """
+    if one_hot is not None:
+        y_hat -= one_hot  # one call on same-shaped arrays, cheaper than indexing
+    else:
+        y_hat.reshape(-1)[at_label] -= 1
+    return y_hat
+
+
 def _checked(data, labels, params, dimensions, name):
     """Validate the four inputs once; return data, the labels' flat indices into an (N, Dy)
-    array, and the views W1, b1, W2, b2 of params."""
+    array, the one-hot labels (None for class indices), and the views W1, b1, W2, b2."""
     dims = _dims(dimensions)
     data = _check_data(data, dims[0], name)
+    labels = np.asarray(labels)
     at_label = _label_positions(labels, data.shape[0], dims[2])
-    return data, at_label, _unpack(_check_params(params, name), dims)
+    one_hot = labels if labels.ndim == 2 else None
+    return data, at_label, one_hot, _unpack(_check_params(params, name), dims)
 
 
 def n_params(dimensions):
