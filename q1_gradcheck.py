@@ -185,12 +185,7 @@ def numerical_gradient(f, x, h=1e-4):
                  False, 2 * point.size) as session:
         try:
             for i in range(point.size):
-                saved = session.flat[i]
-                up, down = saved + h, saved - h
-                if up != down:
-                    numeric[i] = ((session.cost_at(i, up) - session.cost_at(i, down))
-                                  / (up - down))
-                session.flat[i] = saved
+                numeric[i] = _centred_difference(session, i, h)
         except Stop as stop:
             raise ValueError(str(stop)) from None
     if session.modified:
@@ -230,16 +225,19 @@ def _directional(session, grad, h, tol, directions, rng, layout, result):
     if layout.named:  # two directions inside each block say which blocks are off
         inside = [(name, lo, hi) for name, _, lo, hi in layout.ranges() if hi > lo]
         ranges = _failing_ranges(session, grad, h, tol, 2, rng, inside) or whole
-    numeric = {}
-    for _, lo, hi in ranges:
-        for i in range(lo, hi):
-            saved = session.flat[i]
-            up, down = saved + h, saved - h
-            numeric[i] = 0.0
-            if up != down:
-                numeric[i] = (session.cost_at(i, up) - session.cost_at(i, down)) / (up - down)
-            session.flat[i] = saved
-    return numeric
+    return {i: _centred_difference(session, i, h) for _, lo, hi in ranges for i in range(lo, hi)}
+
+
+def _centred_difference(session, i, h):
+    """The loop body of `gradcheck_naive`, for the secondary paths."""
+    saved = session.flat[i]
+    up, down = saved + h, saved - h
+    if up == down:
+        return 0.0
+    try:
+        return (session.cost_at(i, up) - session.cost_at(i, down)) / (up - down)
+    finally:
+        session.flat[i] = saved
 
 
 def _failing_ranges(session, grad, h, tol, directions, rng, ranges):
