@@ -191,6 +191,8 @@ def _sum_along(e, axis):
 
 def _as_rows(x, axis):
     """View the slices of x along `axis` as the rows of a 2-D array (a copy if it must)."""
+    if x.ndim == 2 and axis == 1 and x.flags.c_contiguous:
+        return x  # the common case, as it is
     if axis != x.ndim - 1:
         x = np.moveaxis(x, axis, -1)
     # C order, so that arrays computed from the rows are C-ordered too: flat indices hold.
@@ -200,7 +202,7 @@ def _as_rows(x, axis):
 def _from_rows(rows, shape, axis):
     """Undo `_as_rows`: lay the rows back out along `axis` of an array of `shape`."""
     if axis == len(shape) - 1:
-        return rows.reshape(shape)
+        return rows if rows.shape == shape else rows.reshape(shape)
     moved = shape[:axis] + shape[axis + 1:] + shape[axis:axis + 1]
     return np.moveaxis(rows.reshape(moved), -1, axis)
 

@@ -82,6 +82,13 @@ def test_shape_preserved(func, shape):
     assert func(x).shape == shape
 
 
+@pytest.mark.parametrize("func", [softmax, log_softmax])
+def test_axis_0_of_a_square_matrix_is_the_columns(func):
+    x = np.random.default_rng(3).standard_normal((4, 4))
+    np.testing.assert_allclose(func(x, axis=0), func(x.T).T, rtol=1e-15)
+    np.testing.assert_allclose(func(x.T), func(np.ascontiguousarray(x.T)), rtol=1e-15)
+
+
 @pytest.mark.parametrize("axis", [0, 1, 2, -1, -2, -3])
 def test_any_axis_matches_slice_by_slice(axis):
     x = np.random.default_rng(1).standard_normal((3, 4, 5)) * 30
