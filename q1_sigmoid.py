@@ -1,7 +1,8 @@
 """The logistic sigmoid, and beside it its derivative written in terms of the sigmoid's output.
 
-The idea: sigma(x) = 1 / (1 + exp(-x)), and sigma'(x) = s (1 - s) with s = sigma(x), so that
-backpropagation, which already holds s from the forward pass, needs no second exponential.
+The idea: sigma(x) = 1 / (1 + exp(-x)) = e / (1 + e) with e = exp(x), computed in the second
+form (exponentiate, then divide by one plus), and sigma'(x) = s (1 - s) with s = sigma(x), so
+that backpropagation, which already holds s from the forward pass, needs no second exponential.
 """
 import math
 
