@@ -18,6 +18,11 @@ import numpy as np
 
 from _q1_arrays import as_real_array
 
+__all__ = ["GradcheckError", "Entry", "BlockSummary", "GradcheckResult", "Stop", "Layout",
+           "Point", "Session", "Progress", "check_grad", "checkable", "positive_number",
+           "count_or_none", "split_output", "summarise", "relative_errors", "sweep", "report",
+           "print_classic"]
+
 
 class GradcheckError(AssertionError):
     """A gradient check failed; the message is the full report."""

@@ -13,6 +13,8 @@ import numpy as np
 
 from q1c_neural import forward_backward_prop, init_params, predict
 
+__all__ = ["train", "make_spiral", "accuracy", "save_plot", "TrainingDivergedError", "main"]
+
 EPOCHS, BATCH_SIZE, LEARNING_RATE, HIDDEN = 500, 16, 2.0, 100
 
 
