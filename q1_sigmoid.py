@@ -102,9 +102,9 @@ def sigmoid_grad(s):
     array([0.25])
     """
     s = as_real_array(s, "sigmoid_grad")
-    _check_is_sigmoid_output(s)
     grad = np.subtract(_CONSTANTS.get(s.dtype.char, (0, 1))[1], s)  # 1 in s's own dtype
     grad *= s
+    _check_is_sigmoid_output(s, grad)
     return grad
 
 
@@ -131,9 +131,13 @@ def _sigmoid_scalar(x):
     return e / (e + 1)
 
 
-def _check_is_sigmoid_output(s):
-    """Raise ValueError naming the first value outside [0, 1]: s must be sigmoid(x), not x."""
-    if s.size == 0 or (0 <= s.item(s.argmin()) and s.item(s.argmax()) <= 1):
+def _check_is_sigmoid_output(s, grad):
+    """Raise ValueError naming the first value outside [0, 1]: s must be sigmoid(x), not x.
+
+    grad = s (1 - s) is negative exactly where s is outside [0, 1] (even by one ulp, and
+    without underflowing to -0), so one look at its minimum tells. NaN passes.
+    """
+    if grad.size == 0 or grad.item(grad.argmin()) >= 0:  # a NaN (argmin's pick) looks below
         return
     outside = np.flatnonzero((s < 0) | (s > 1))  # NaN passes: it is neither
     if outside.size:

@@ -130,8 +130,8 @@ def _cross_entropy(y_hat, scores, at_label):
     """
     p = y_hat.take(at_label)
     if p.size and p.item(p.argmin()) > 0:
-        return -float(np.log(p).sum())
-    return -float(log_softmax(scores).take(at_label).sum())
+        return -float(np.add.reduce(np.log(p), axis=None))
+    return -float(np.add.reduce(log_softmax(scores).take(at_label), axis=None))
 
 
 def _minus_labels(y_hat, at_label, one_hot):
@@ -269,7 +269,8 @@ def _label_positions(labels, N, Dy):
         if labels.shape[1] != Dy:
             raise ValueError(f"one-hot labels must have Dy = {Dy} columns, got shape "
                              f"{labels.shape}")
-        positions = labels.argmax(axis=1, keepdims=True) + row_starts(N, Dy)
+        positions = labels.argmax(axis=1, keepdims=True)
+        positions += row_starts(N, Dy)
         # Each row's maximum is 1, and there are N nonzeros: every row is one 1 and zeros.
         if (np.count_nonzero(labels) != N
                 or np.count_nonzero(labels.take(positions) == 1) != N):

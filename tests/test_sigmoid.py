@@ -197,6 +197,9 @@ def test_a_scalar_gives_a_numpy_scalar_like_np_exp(x, expected_type):
     (np.array([0.2, -12.0, 3.0]), r"s\[1\]", "-12.0"),
     (np.array([[0.5, 0.5], [0.5, 1.0000001]]), r"s\[1, 1\]", "1.0000001"),
     (np.float64(2.0), "s", "2.0"),
+    (np.array([np.nan, 0.5, -12.0]), r"s\[2\]", "-12.0"),  # a NaN does not hide the rest
+    (np.array([1.0 + 2 ** -52]), r"s\[0\]", "1.0000000000000002"),
+    (np.array([-5e-324]), r"s\[0\]", "-5e-324"),
 ])
 def test_sigmoid_grad_names_the_first_value_outside_0_1(bad, where, value):
     with pytest.raises(ValueError, match=rf"values in \[0, 1\], got {where} = {value}: pass "
