@@ -129,7 +129,9 @@ def _cross_entropy(y_hat, scores, at_label):
     log(0) = -inf. log_softmax keeps such a cost large and finite instead.
     """
     p = y_hat.take(at_label)
-    if p.size and p.item(p.argmin()) > 0:
+    if not p.size:
+        return 0.0  # no rows, no cost
+    if p.item(p.argmin()) > 0:
         return -float(np.add.reduce(np.log(p), axis=None))
     return -float(np.add.reduce(log_softmax(scores).take(at_label), axis=None))
 

@@ -150,6 +150,11 @@ def test_non_finite_data_gives_a_non_finite_cost_that_the_checker_reports():
     assert not result and "non-finite" in result.report
 
 
+def test_an_empty_batch_costs_exactly_zero():
+    cost, grad = forward_backward_prop(np.zeros((0, 3)), np.zeros(0, int), np.ones(26), (3, 4, 2))
+    assert cost == 0.0 and not np.signbit(cost) and not grad.any()
+
+
 def test_inputs_are_not_modified():
     data, labels, params = problem(6, (3, 4, 3))
     hot = one_hot(labels, 3)
