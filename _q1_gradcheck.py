@@ -411,7 +411,7 @@ def _verdict(session, i, analytic, cost, h, tol):
     if g > 10 * tol * scale and 0.3 <= g10 / g <= 3:
         return "kink", None, slopes[1.0]
     passing = [factor for factor, n in centred.items() if factor != 1.0 and
-               abs(n - analytic) / max(1.0, abs(n), abs(analytic)) <= tol]
+               Entry("", analytic, n).rel_error <= tol]
     if passing:
         return "finite-difference error", h * min(passing, key=lambda k: abs(math.log(k))), None
     return "wrong gradient", None, None

@@ -63,8 +63,9 @@ def forward_backward_prop(data, labels, params, dimensions):
     >>> float(round(cost, 12)), float(round(2 * np.log(2), 12)), grad.shape
     (1.38629436112, 1.38629436112, (26,))
     """
-    data, at_label, one_hot, (W1, b1, W2, b2) = _checked(data, labels, params, dimensions,
-                                                         "forward_backward_prop")
+    data, at_label, one_hot, dims, (W1, b1, W2, b2) = _checked(data, labels, params,
+                                                               dimensions,
+                                                               "forward_backward_prop")
     # Forward: z1, h, scores, cost.
     z1 = data @ W1
     z1 += b1
@@ -75,7 +76,6 @@ def forward_backward_prop(data, labels, params, dimensions):
     cost = _cross_entropy(y_hat, scores, at_label)
     # Backward: delta2 = dJ/dscores = y_hat - y, then the layer-2 grads; delta1 = dJ/dz1, then
     # the layer-1 grads, each written straight into its view of the one flat gradient.
-    dims = (W1.shape[0], *W2.shape)
     grad = np.empty(_n_params(*dims), dtype=y_hat.dtype)
     grad_W1, grad_b1, grad_W2, grad_b2 = _unpack(grad, dims)
     delta2 = _minus_labels(y_hat, at_label, one_hot)
@@ -110,8 +110,8 @@ def forward_backward_input(data, labels, params, dimensions):
     >>> grad_data.shape
     (2, 3)
     """
-    data, at_label, one_hot, (W1, b1, W2, b2) = _checked(data, labels, params, dimensions,
-                                                         "forward_backward_input")
+    data, at_label, one_hot, _, (W1, b1, W2, b2) = _checked(data, labels, params, dimensions,
+                                                            "forward_backward_input")
     h = sigmoid(data @ W1 + b1)
     scores = h @ W2 + b2
     y_hat = softmax(scores)
@@ -150,13 +150,14 @@ def _minus_labels(y_hat, at_label, one_hot):
 
 def _checked(data, labels, params, dimensions, name):
     """Validate the four inputs once; return data, the labels' flat indices into an (N, Dy)
-    array, the one-hot labels (None for class indices), and the views W1, b1, W2, b2."""
+    array, the one-hot labels (None for class indices), (Dx, H, Dy), and the views W1, b1, W2,
+    b2 of params."""
     dims = _dims(dimensions)
     data = _check_data(data, dims[0], name)
     labels = np.asarray(labels)
     at_label = _label_positions(labels, data.shape[0], dims[2])
     one_hot = labels if labels.ndim == 2 else None
-    return data, at_label, one_hot, _unpack(_check_params(params, name), dims)
+    return data, at_label, one_hot, dims, _unpack(_check_params(params, name), dims)
 
 
 def n_params(dimensions):
