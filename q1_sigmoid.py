@@ -1,14 +1,15 @@
 """The logistic sigmoid, and beside it its derivative written in terms of the sigmoid's output.
 
-The idea: sigma(x) = 1 / (1 + exp(-x)) = e / (1 + e) with e = exp(x), computed in the second
-form (exponentiate, then divide by one plus), and sigma'(x) = s (1 - s) with s = sigma(x), so
-that backpropagation, which already holds s from the forward pass, needs no second exponential.
+The idea: sigma(x) = 1 / (1 + exp(-x)), computed in that form (negate, exponentiate, add one,
+take the reciprocal: each step rounds monotonically, so sigma stays monotone to the last bit),
+and sigma'(x) = s (1 - s) with s = sigma(x), so that backpropagation, which already holds s
+from the forward pass, needs no second exponential.
 """
 import math
 
 import numpy as np
 
-from _q1_arrays import as_real_array, working_float
+from _q1_arrays import as_real_array
 
 __all__ = ["sigmoid", "sigmoid_grad"]
 
@@ -37,14 +38,18 @@ def sigmoid(x):
     -----
     .. math:: \sigma(x) = \frac{1}{1 + e^{-x}} = \frac{e^{x}}{1 + e^{x}}
 
-    It is computed as :math:`e^x / (1 + e^x)`: one pass fewer than :math:`1 / (1 + e^{-x})`,
-    and for very negative x the denominator rounds to 1, so tiny and subnormal results
-    (:math:`e^x` itself, down to x = -745) are kept instead of flushed to 0. Above x = 709 (88
-    in float32) the result rounds to 1 and x is clamped there, so :math:`e^x` never
-    overflows: no warnings, no branches, and each entry's result depends on that entry
-    alone, to the bit. A Python float or ``np.float64`` takes the same steps with ``math.exp``,
-    which may differ from ``np.exp`` in the last bit. :math:`\sigma(\pm\infty) = 1, 0`; NaN
-    stays NaN.
+    It is computed in the first form: negate, exponentiate, add one, take the reciprocal. Each
+    of those steps rounds monotonically, so the result is monotone to the last bit:
+    ``x <= y`` gives ``sigmoid(x) <= sigmoid(y)`` (the second form, a quotient of two rounded
+    numbers, is not). For large positive x, :math:`e^{-x}` underflows harmlessly and the result
+    rounds to 1. Below x = -709 :math:`e^{-x}` would overflow; there
+    :math:`1 + e^{x}` rounds to 1, so the result is :math:`e^{x}` itself, which keeps tiny and
+    subnormal results (down to x = -745) instead of flushing them to 0. No warnings, and each
+    entry's result depends on that entry alone, to the bit. A Python float or ``np.float64``
+    takes the same steps with ``math.exp``, which may differ from ``np.exp`` in the last bit.
+    :math:`\sigma(\pm\infty) = 1, 0`; NaN stays NaN. float16 and float32 input is computed
+    in float64 and rounded once to its own dtype: NumPy's float32 ``exp`` is not monotone in
+    the last bit.
 
     Examples
     --------
@@ -60,16 +65,20 @@ def sigmoid(x):
     x = as_real_array(x, "sigmoid")
     if x.ndim == 0:  # ufuncs return 0-d results as scalars, which cannot be written in place
         return sigmoid(x.reshape(1))[0]
-    work = working_float(x)
-    # Above 709 (88 in float32) sigma(x) rounds to 1 and exp(x) would soon overflow: clamp.
-    clamp, one = _CONSTANTS.get(work.dtype.char, (709.0, 1.0))
-    e = np.minimum(work, clamp)
-    np.exp(e, out=e)
-    if e.size <= _BLOCK:
-        np.divide(e, np.add(e, one), out=e)  # e / (1 + e) = 1 / (1 + exp(-x))
-    else:
-        _divide_by_one_plus_in_blocks(e)
-    return e.astype(x.dtype, copy=False)
+    # float16 and float32 are computed in float64 and rounded once at the end: NumPy's
+    # float32 exp is not monotone in its last bit, and that would make sigma not monotone.
+    work = x if x.dtype.itemsize >= 8 else x.astype(np.float64)
+    floor = -709.0
+    s = np.maximum(work, floor)  # below the floor exp(-x) would overflow: see the tail
+    np.negative(s, out=s)
+    np.exp(s, out=s)
+    s += 1
+    np.reciprocal(s, out=s)      # 1 / (1 + exp(-x)), in place: one array in memory
+    if np.fmin.reduce(work, axis=None, initial=floor) < floor:  # fmin skips NaN
+        # The far tail: 1 + exp(x) rounds to 1 there, so sigma(x) = exp(x), kept subnormal.
+        tail = work < floor
+        s[tail] = np.exp(work[tail])
+    return s.astype(x.dtype, copy=False)
 
 
 def sigmoid_grad(s):
@@ -91,8 +100,9 @@ def sigmoid_grad(s):
     -----
     .. math:: \sigma'(x) = \sigma(x)\,(1 - \sigma(x)) = s\,(1 - s)
 
-    (the notes' :math:`\sigma(x)\,\sigma(1 - x)` is a slip). Backpropagation already holds
-    ``s`` from the forward pass, so this form costs two operations and no exponential.
+    (not :math:`\sigma(x)\,\sigma(1 - x)`, a common slip). Backpropagation already holds
+    ``s`` from the forward pass, so this form costs two operations and no exponential. Values
+    of `s` outside [0, 1] are refused before anything is computed.
 
     Examples
     --------
@@ -102,43 +112,24 @@ def sigmoid_grad(s):
     array([0.25])
     """
     s = as_real_array(s, "sigmoid_grad")
-    grad = np.subtract(_CONSTANTS.get(s.dtype.char, (0, 1))[1], s)  # 1 in s's own dtype
-    grad *= s
-    _check_is_sigmoid_output(s, grad)
-    return grad
-
-
-# exp(709) and, in float32, exp(88) are finite, and sigma(x) rounds to 1 well below them.
-# Typed scalars, by dtype.char: a Python number costs an extra conversion in every ufunc call.
-_CONSTANTS = {"d": (np.float64(709.0), np.float64(1.0)), "f": (np.float32(88.0), np.float32(1.0))}
-# 1 + e for a block of 65536 entries (512 KiB in float64) is all the temporary memory taken.
-_BLOCK = 65536
-
-
-def _divide_by_one_plus_in_blocks(e):
-    """Set e = e / (1 + e) in place, making the temporary 1 + e a block at a time."""
-    flat = e.ravel(order="K")  # a view: e is a fresh array, dense in its own order
-    for start in range(0, flat.size, _BLOCK):
-        block = flat[start:start + _BLOCK]
-        np.divide(block, block + 1, out=block)
+    _check_is_sigmoid_output(s)
+    return s * (1 - s)
 
 
 def _sigmoid_scalar(x):
-    """sigma(x) for one Python float, by the same operations as an array's entry."""
-    if x > 709.0:  # NaN compares false and stays NaN
-        x = 709.0
-    e = math.exp(x)
-    return e / (e + 1)
+    """sigma(x) for one Python float, by the same steps as an array's entry."""
+    if x < -709.0:  # NaN compares false and stays NaN
+        return math.exp(x)
+    return 1 / (1 + math.exp(-x))
 
 
-def _check_is_sigmoid_output(s, grad):
+def _check_is_sigmoid_output(s):
     """Raise ValueError naming the first value outside [0, 1]: s must be sigmoid(x), not x.
 
-    grad = s (1 - s) is negative exactly where s is outside [0, 1] (even by one ulp, and
-    without underflowing to -0), so one look at its minimum tells. NaN passes.
+    Checked before s (1 - s) is formed, which would overflow for |s| beyond ~1e154. NaN passes.
     """
-    if grad.size == 0 or grad.item(grad.argmin()) >= 0:  # a NaN (argmin's pick) looks below
-        return
+    if not s.size or (np.fmin.reduce(s, axis=None) >= 0 and np.fmax.reduce(s, axis=None) <= 1):
+        return  # fmin and fmax skip NaN; an all-NaN s gives NaN and takes the look below
     outside = np.flatnonzero((s < 0) | (s > 1))  # NaN passes: it is neither
     if outside.size:
         i = np.unravel_index(outside[0], s.shape)

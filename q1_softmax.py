@@ -3,12 +3,9 @@ r"""Softmax and log-softmax along one axis, numerically stable for every real in
 The idea, in three steps: subtract the maximum, exponentiate, normalise. Row vectors
 throughout: for an N x Dy matrix of scores, ``softmax(x)`` normalises each row.
 """
-import contextlib
-import math
-
 import numpy as np
 
-from _q1_arrays import as_real_array, ones_column, row_starts, working_float
+from _q1_arrays import as_real_array, working_float
 
 __all__ = ["softmax", "log_softmax"]
 
@@ -35,7 +32,8 @@ def softmax(x, axis=-1):
     TypeError
         For complex, object or string input, or a non-integer `axis`.
     ValueError
-        For 0-d input or an `axis` out of range.
+        For 0-d input, an `axis` out of range, or an `axis` of length 1 in an array of more
+        than one entry (an (N, 1) column of scores: its softmax along the rows is all ones).
 
     Notes
     -----
@@ -47,6 +45,9 @@ def softmax(x, axis=-1):
     the limits: a ``-inf`` entry gets probability 0; in a slice whose maximum is ``+inf`` the
     ``+inf`` entries share the mass equally; a slice that is all ``-inf`` or holds a NaN is
     all NaN.
+
+    Every row is computed on its own: along the last axis, row i of ``softmax(x)`` has the
+    same bits as ``softmax(x[i])``, whatever the other rows hold.
 
     Examples
     --------
@@ -61,14 +62,12 @@ def softmax(x, axis=-1):
     x, axis, dtype = _prepare(x, axis, "softmax")
     if x.size == 0:
         return x.astype(dtype)
-    m = _max_along(x, axis)
-    tame = _tame(x, m)  # finite, and max - min cannot overflow: the common case
-    with _quiet(tame):
-        e = np.subtract(x, m)     # 1. subtract the maximum: every exponent <= 0
-        np.exp(e, out=e)          # 2. exponentiate: terms in [0, 1], the maximum's is 1
-        e /= _sum_along(e, axis)  # 3. normalise: the sum is in [1, Dy]
-    if not tame:
-        _limit_of_infinite_slices(x, axis, e, log=False)
+    with np.errstate(over="ignore", invalid="ignore"):  # the limits below repair inf - inf
+        m = x.max(axis=axis, keepdims=True)
+        e = np.subtract(x, m)                   # 1. subtract the maximum: every exponent <= 0
+        np.exp(e, out=e)                        # 2. exponentiate: terms in [0, 1]
+        e /= e.sum(axis=axis, keepdims=True)    # 3. normalise: the sum is in [1, Dy]
+    _limit_of_infinite_slices(x, m, axis, e, log=False)
     return e.astype(dtype, copy=False)
 
 
@@ -111,18 +110,16 @@ def log_softmax(x, axis=-1):
     x, axis, dtype = _prepare(x, axis, "log_softmax")
     if x.size == 0:
         return x.astype(dtype)
-    rows = _as_rows(x, axis)  # (N, Dy): each slice along `axis` is one row
-    first_max = _first_max(rows)
-    m = rows.take(first_max)
-    tame = _tame(rows, m)
-    with _quiet(tame):
-        z = rows - m                     # 1. subtract each row's (first) maximum
-        rest = np.exp(z)                 # 2. exponentiate,
-        rest.reshape(-1)[first_max] = 0  #    leaving out the maximum's own 1, then
-        z -= np.log1p(rest @ ones_column(rest.shape[1], rest.dtype))  # 3. normalise, in logs
-    z = _from_rows(z, x.shape, axis)
-    if not tame:
-        _limit_of_infinite_slices(x, axis, z, log=True)
+    first_max = x.argmax(axis=axis, keepdims=True)  # a NaN counts as a maximum
+    m = np.take_along_axis(x, first_max, axis=axis)
+    with np.errstate(over="ignore", invalid="ignore"):  # the limits below repair inf - inf
+        z = np.subtract(x, m)                   # 1. subtract the maximum,
+        np.exp(z, out=z)                        # 2. exponentiate,
+        np.put_along_axis(z, first_max, 0, axis=axis)  # leaving out the maximum's own 1,
+        log_sum = np.log1p(z.sum(axis=axis, keepdims=True))  # 3. normalise, in logs;
+        np.subtract(x, m, out=z)                # x - m again, into the same buffer: one
+        z -= log_sum                            # array in memory, not two
+    _limit_of_infinite_slices(x, m, axis, z, log=True)
     return z.astype(dtype, copy=False)
 
 
@@ -139,89 +136,25 @@ def _prepare(x, axis, name):
     if not -ndim <= axis < ndim:
         raise ValueError(f"{name} expects an axis in [{-ndim}, {ndim}) for a {ndim}-d array, "
                          f"got axis {axis}")
+    if x.shape[axis] == 1 and x.size > 1:
+        raise ValueError(f"{name} expects at least 2 entries along axis {axis}, got shape "
+                         f"{x.shape}: over 1 entry the result is always "
+                         f"{'1' if name == 'softmax' else '0'}; for a column of scores, pass "
+                         f"axis=0 or x.ravel()")
     return working_float(x), axis % ndim, x.dtype
 
 
-# Half the largest float: below it, x - max(x) cannot overflow.
-_SAFE_RANGE = {np.dtype(t): float(np.finfo(t).max) / 2 for t in (np.float32, np.float64)}
-_NOTHING = contextlib.nullcontext()
-
-
-def _tame(x, m):
-    """True when non-empty x is finite and max(x) - min(x) cannot overflow; m holds the
-    maxima of its slices (NaN for a slice with a NaN).
-
-    Two arg-reductions (a quarter of a microsecond each on small arrays) cost less than the
-    np.errstate that the other inputs need. NaN compares false, so it is not tame.
-    """
-    limit = _SAFE_RANGE.get(x.dtype)
-    top = float(m) if m.ndim == 0 else m.item(m.argmax())
-    return limit is not None and top - x.item(x.argmin()) < limit
-
-
-def _quiet(tame):
-    """No context for tame input; otherwise silence the overflow of -1e308 - 1e308 and the
-    invalid inf - inf, whose results the limits below either accept or repair."""
-    return _NOTHING if tame else np.errstate(over="ignore", invalid="ignore")
-
-
-def _first_max(rows):
-    """Flat index (in C order) of each row's first maximum; a row's first NaN counts as one."""
-    return rows.argmax(axis=1, keepdims=True) + row_starts(*rows.shape)
-
-
-def _max_along(x, axis):
-    """The maximum along `axis`, shaped to broadcast against x (NaN where a slice has one)."""
-    if x.ndim == 1:
-        return x[x.argmax()]  # a NumPy scalar of x's dtype
-    if x.ndim == 2 and axis == 1:
-        # Gathering at the flat argmax is 1.5x faster than maximum.reduce on rows of 10.
-        return x.take(_first_max(x))
-    return np.maximum.reduce(x, axis=axis, keepdims=True)
-
-
-def _sum_along(e, axis):
-    """The sum along `axis`, shaped to broadcast against e."""
-    if e.ndim == 1:
-        # A scalar divides faster than a 1-entry array; on a short vector, math.fsum of its
-        # list is 2x cheaper than add.reduce, and exactly rounded.
-        return math.fsum(e.tolist()) if e.size <= 32 else np.add.reduce(e)
-    if e.ndim == 2 and axis == 1:
-        # One matrix-vector product sums the rows, 1.2-3.5x faster than add.reduce on rows
-        # of 10, and a single pass on large ones.
-        return e @ ones_column(e.shape[1], e.dtype)
-    return np.add.reduce(e, axis=axis, keepdims=True)
-
-
-def _as_rows(x, axis):
-    """View the slices of x along `axis` as the rows of a 2-D array (a copy if it must)."""
-    if x.ndim == 2 and axis == 1 and x.flags.c_contiguous:
-        return x  # the common case, as it is
-    if axis != x.ndim - 1:
-        x = np.moveaxis(x, axis, -1)
-    # C order, so that arrays computed from the rows are C-ordered too: flat indices hold.
-    return np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
-
-
-def _from_rows(rows, shape, axis):
-    """Undo `_as_rows`: lay the rows back out along `axis` of an array of `shape`."""
-    if axis == len(shape) - 1:
-        return rows if rows.shape == shape else rows.reshape(shape)
-    moved = shape[:axis] + shape[axis + 1:] + shape[axis:axis + 1]
-    return np.moveaxis(rows.reshape(moved), -1, axis)
-
-
-def _limit_of_infinite_slices(x, axis, out, log):
-    """Where a slice's maximum is +inf, let its +inf entries share the mass equally.
+def _limit_of_infinite_slices(x, m, axis, out, log):
+    """Where a slice's maximum m is +inf, let its +inf entries share the mass equally.
 
     Every other rule holds already: inf - inf and -inf - (-inf) made those slices NaN, a NaN
     spreads through its slice's sum, and exp(-inf) = 0 gives a -inf entry probability 0.
     """
-    top = x == np.inf
-    infinite = top.any(axis=axis, keepdims=True) & ~np.isnan(x).any(axis=axis, keepdims=True)
+    infinite = m == np.inf  # False for a slice holding a NaN: its maximum is NaN
     if not infinite.any():
         return
-    with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 in the other slices, log(0)
+    top = x == np.inf
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 in other slices, log(0)
         share = top / np.sum(top, axis=axis, keepdims=True)
         limit = np.log(share) if log else share
     np.copyto(out, limit, where=np.broadcast_to(infinite, x.shape))

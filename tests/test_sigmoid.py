@@ -230,3 +230,64 @@ def test_the_modules_sanity_functions_are_not_collected_as_tests():
                          cwd=root, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "test_softmax_basic" not in run.stdout and "test_sigmoid_basic" not in run.stdout
+
+
+# 1 / (1 + exp(-x)) rounds monotonically at every step; e / (1 + e) did not, at these points.
+@pytest.mark.parametrize("lower, upper", [
+    (0.5000000000000002, 0.5000000000000003), (np.float32(2.0), np.float32(2.0000002)),
+])
+def test_monotone_where_the_quotient_form_was_not(lower, upper):
+    x = np.array([lower, upper])
+    s = sigmoid(x)
+    assert s[0] <= s[1], f"sigmoid({x[0]!r}) = {s[0]!r} > sigmoid({x[1]!r}) = {s[1]!r}"
+
+
+@pytest.mark.parametrize("dtype, width", [(np.float64, 64), (np.float32, 32)])
+@given(data=st.data())
+def test_monotone_over_adjacent_floats(dtype, width, data):
+    # Most of the action is where the result is neither 0 nor 1 nor exp(x) alone.
+    start = data.draw(st.one_of(st.floats(-40, 40, width=width),
+                                st.floats(width=width, allow_nan=False, allow_infinity=False)))
+    x = np.array([start], dtype=dtype)
+    with np.errstate(over="ignore"):  # a run that starts near the largest float ends at inf
+        for _ in range(16):  # a run of 17 consecutive floats upward
+            x = np.append(x, np.nextafter(x[-1], dtype(np.inf)))
+    s = sigmoid(x)
+    assert np.all(np.diff(s) >= 0), (x, s)
+    # Around the switch to the exp(x) tail, too.
+    edge = dtype(-709.0)
+    near = np.array([edge], dtype=dtype)
+    for step in (-np.inf, np.inf):
+        near = np.append(near, np.nextafter(near[-1 if step > 0 else 0], dtype(step)))
+    near.sort()
+    assert np.all(np.diff(sigmoid(near)) >= 0)
+
+
+def test_float32_monotone_over_a_million_consecutive_floats():
+    # NumPy's float32 exp goes backwards 49 times in this run; sigmoid must not.
+    start = np.array([0.4], dtype=np.float32).view(np.int32)[0]
+    x = np.arange(start, start + 1_000_000, dtype=np.int32).view(np.float32)
+    assert np.count_nonzero(np.diff(sigmoid(x)) < 0) == 0
+
+
+@pytest.mark.parametrize("dtype, huge", [(np.float16, 300.0), (np.float32, 2e19),
+                                         (np.float64, 2e154), (np.float64, -1e308)])
+def test_sigmoid_grad_raises_before_any_overflow_warning(dtype, huge):
+    s = np.array([0.5, huge], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning first would surface instead
+        with pytest.raises(ValueError, match=r"got s\[1\] = .*not x"):
+            sigmoid_grad(s)
+
+
+def test_peak_memory_is_about_the_output():
+    import tracemalloc
+
+    x = np.random.default_rng(5).standard_normal((512, 1024)) * 10
+    tracemalloc.start()
+    try:
+        out = sigmoid(x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 1.1 * out.nbytes, f"peak {peak / out.nbytes:.2f}x the output"

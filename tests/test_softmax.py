@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -106,10 +107,8 @@ def test_large_input_matches_one_row_at_a_time():
     x[900] = -np.inf
     got, log_got = softmax(x), log_softmax(x)
     for i in (0, 7, 15, 549, 900, 1099):
-        # A matrix's rows are summed by one matrix-vector product, a lone row by add.reduce:
-        # the two orders of summation may differ in the last bit.
-        np.testing.assert_allclose(got[i], softmax(x[i]), rtol=1e-15, atol=0)
-        np.testing.assert_allclose(log_got[i], log_softmax(x[i]), rtol=1e-15, atol=1e-300)
+        np.testing.assert_array_equal(got[i], softmax(x[i]))
+        np.testing.assert_array_equal(log_got[i], log_softmax(x[i]))
     np.testing.assert_array_equal(got[7], np.eye(1000)[3])
     assert np.isnan(got[900]).all()
 
@@ -183,8 +182,11 @@ def test_empty_input_gives_empty_output(func, shape):
 
 
 def matrices(elements=REAL_FLOATS):
-    return hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=6),
-                      elements=elements)
+    """Arrays of 1 to 3 dimensions; the last axis (the one normalised) has 2 entries or more,
+    unless the array is a single entry."""
+    shapes = hnp.array_shapes(min_dims=1, max_dims=3, max_side=6).filter(
+        lambda shape: shape[-1] > 1 or np.prod(shape) == 1)
+    return hnp.arrays(np.float64, shapes, elements=elements)
 
 
 @given(matrices())
@@ -214,6 +216,52 @@ def test_float32_rows_sum_to_one(x):
     p = softmax(x)
     assert p.dtype == np.float32
     np.testing.assert_allclose(p.sum(), 1.0, rtol=0, atol=8 * np.finfo(np.float32).eps)
+
+
+ROW_VALUES = st.one_of(st.floats(-1e3, 1e3), st.sampled_from([-np.inf, np.inf, 0.0, 745.0]),
+                      REAL_FLOATS)
+
+
+@pytest.mark.parametrize("func", [softmax, log_softmax])
+@given(x=hnp.arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(2, 40)),
+                    elements=ROW_VALUES),
+       i=st.integers(0, 39))
+def test_a_row_has_the_same_bits_as_alone_whatever_the_other_rows(func, x, i):
+    i %= len(x)
+    batch = func(x)
+    np.testing.assert_array_equal(batch[i], func(x[i]))           # as a 1-D vector
+    np.testing.assert_array_equal(batch[i], func(x[i:i + 1])[0])  # as a 1-row matrix
+
+
+@pytest.mark.parametrize("func", [softmax, log_softmax])
+def test_every_row_of_a_1000_by_10_matrix_matches_the_row_alone(func):
+    x = np.random.default_rng(3).standard_normal((1000, 10)) * 5
+    batch = func(x)
+    differing = [i for i in range(1000) if not np.array_equal(batch[i], func(x[i]))]
+    assert differing == []
+
+
+@pytest.mark.parametrize("func, ones", [(softmax, "1"), (log_softmax, "0")])
+def test_a_column_of_scores_is_an_error_not_all_ones(func, ones):
+    with pytest.raises(ValueError, match=rf"at least 2 entries along axis -1, got shape "
+                                         rf"\(3, 1\).*always {ones}.*axis=0"):
+        func(np.array([[1.0], [2.0], [3.0]]))
+    # Along axis 0 the column is a distribution; one entry alone is one too.
+    np.testing.assert_allclose(np.exp(log_softmax(np.array([[1.0], [2.0]]), axis=0)),
+                               softmax(np.array([[1.0], [2.0]]), axis=0))
+    assert func(np.array([[4.0]])).shape == (1, 1) and func(np.array([4.0])).shape == (1,)
+
+
+@pytest.mark.parametrize("func", [softmax, log_softmax])
+def test_peak_memory_is_about_the_output(func):
+    x = np.random.default_rng(4).standard_normal((512, 1024))
+    tracemalloc.start()
+    try:
+        out = func(x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 1.1 * out.nbytes, f"peak {peak / out.nbytes:.2f}x the output"
 
 
 # No threads: the earlier process-wide pool hung a forked child and failed at interpreter exit.
