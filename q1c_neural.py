@@ -14,13 +14,13 @@ import operator
 
 import numpy as np
 
-from _q1_arrays import as_real_array, ones_column, row_starts
-from q1_gradcheck import gradcheck_naive
+from _q1_arrays import as_real_array
 from q1_sigmoid import sigmoid, sigmoid_grad
 from q1_softmax import log_softmax, softmax
 
-__all__ = ["forward_backward_prop", "forward_backward_input", "param_blocks", "unpack_params",
-           "pack_params", "init_params", "n_params", "predict", "sanity_check"]
+__all__ = ["forward_backward_prop", "forward_backward_input", "forward", "predict",
+           "param_blocks", "unpack_params", "pack_params", "init_params", "n_params",
+           "sanity_check"]
 
 
 def forward_backward_prop(data, labels, params, dimensions):
@@ -63,29 +63,43 @@ def forward_backward_prop(data, labels, params, dimensions):
     >>> float(round(cost, 12)), float(round(2 * np.log(2), 12)), grad.shape
     (1.38629436112, 1.38629436112, (26,))
     """
-    data, at_label, one_hot, dims, (W1, b1, W2, b2) = _checked(data, labels, params,
-                                                               dimensions,
-                                                               "forward_backward_prop")
-    # Forward: z1, h, scores, cost.
+    cost, grad, _ = _forward_backward(*_checked(data, labels, params, dimensions,
+                                                "forward_backward_prop"))
+    return cost, grad
+
+
+def _forward_backward(data, k, one_hot, dims, W1, b1, W2, b2):
+    """The pass itself, on validated input (see `_checked`); also returns the scores.
+
+    `forward_backward_prop` is this after one validation; `q1d_train.train` validates its data
+    once and calls this for every batch.
+    """
+    # Forward: h, scores, y_hat, cost.
+    h, scores = _forward(data, W1, b1, W2, b2)
+    y_hat = softmax(scores)
+    cost = _cross_entropy(y_hat, scores, k)
+    # Backward: delta2 = dJ/dscores = y_hat - y, then the layer-2 grads; delta1 = dJ/dz1, then
+    # the layer-1 grads, each written straight into its view of the one flat gradient.
+    grad = np.empty(_n_params(*dims), dtype=y_hat.dtype)
+    grad_W1, grad_b1, grad_W2, grad_b2 = _unpack(grad, dims)
+    delta2 = _minus_labels(y_hat, k, one_hot)
+    np.matmul(h.T, delta2, out=grad_W2)
+    np.sum(delta2, axis=0, keepdims=True, out=grad_b2)
+    delta1 = delta2 @ W2.T
+    delta1 *= sigmoid_grad(h)
+    np.matmul(data.T, delta1, out=grad_W1)
+    np.sum(delta1, axis=0, keepdims=True, out=grad_b1)
+    return cost, grad, scores
+
+
+def _forward(data, W1, b1, W2, b2):
+    """h = sigmoid(data W1 + b1) and scores = h W2 + b2; y_hat = softmax(scores) follows."""
     z1 = data @ W1
     z1 += b1
     h = sigmoid(z1)
     scores = h @ W2
     scores += b2
-    y_hat = softmax(scores)
-    cost = _cross_entropy(y_hat, scores, at_label)
-    # Backward: delta2 = dJ/dscores = y_hat - y, then the layer-2 grads; delta1 = dJ/dz1, then
-    # the layer-1 grads, each written straight into its view of the one flat gradient.
-    grad = np.empty(_n_params(*dims), dtype=y_hat.dtype)
-    grad_W1, grad_b1, grad_W2, grad_b2 = _unpack(grad, dims)
-    delta2 = _minus_labels(y_hat, at_label, one_hot)
-    np.matmul(h.T, delta2, out=grad_W2)
-    np.matmul(ones_column(len(h), h.dtype).T, delta2, out=grad_b2)  # the sum over rows
-    delta1 = delta2 @ W2.T
-    delta1 *= sigmoid_grad(h)
-    np.matmul(data.T, delta1, out=grad_W1)
-    np.matmul(ones_column(len(h), h.dtype).T, delta1, out=grad_b1)
-    return cost, grad
+    return h, scores
 
 
 def forward_backward_input(data, labels, params, dimensions):
@@ -110,33 +124,90 @@ def forward_backward_input(data, labels, params, dimensions):
     >>> grad_data.shape
     (2, 3)
     """
-    data, at_label, one_hot, _, (W1, b1, W2, b2) = _checked(data, labels, params, dimensions,
-                                                            "forward_backward_input")
-    h = sigmoid(data @ W1 + b1)
-    scores = h @ W2 + b2
+    data, k, one_hot, _, W1, b1, W2, b2 = _checked(data, labels, params, dimensions,
+                                                   "forward_backward_input")
+    h, scores = _forward(data, W1, b1, W2, b2)
     y_hat = softmax(scores)
-    cost = _cross_entropy(y_hat, scores, at_label)
-    delta2 = _minus_labels(y_hat, at_label, one_hot)
+    cost = _cross_entropy(y_hat, scores, k)
+    delta2 = _minus_labels(y_hat, k, one_hot)
     delta1 = delta2 @ W2.T
     delta1 *= sigmoid_grad(h)
     return cost, delta1 @ W1.T
 
 
-def _cross_entropy(y_hat, scores, at_label):
-    """-sum(log y_hat) at the labels; through log_softmax where a probability underflowed.
+def forward(data, labels, params, dimensions):
+    r"""Return the probability the network gives each row's label: a scalar for one row.
+
+    The call of the Tel Aviv University NLP course's language model, which evaluates its
+    perplexity one example at a time: ``forward(row, k, params, dimensions)``.
+
+    Parameters
+    ----------
+    data : array_like, shape (N, Dx), or (Dx,) for one row
+    labels : int, or array_like of shape (N,) class indices or (N, Dy) one-hot
+        An integer label for a single row (of shape (Dx,) or (1, Dx)) gives a scalar.
+    params, dimensions
+        As in `forward_backward_prop`.
+
+    Returns
+    -------
+    float or ndarray, shape (N,)
+        :math:`\hat y_{i, k_i} = \mathrm{softmax}(\mathrm{sigmoid}(x_i W_1 + b_1) W_2 + b_2)_{k_i}`.
+        For one row, ``forward(row, k, ...)`` is ``exp(-cost)`` of `forward_backward_prop`, to
+        rounding.
+
+    Examples
+    --------
+    >>> dims = (3, 4, 2)
+    >>> p = forward(np.ones(3), 1, np.zeros(n_params(dims)), dims)  # zero params: 1 / Dy
+    >>> float(p)
+    0.5
+    >>> forward(np.ones((2, 3)), [0, 1], np.zeros(n_params(dims)), dims)
+    array([0.5, 0.5])
+    """
+    one_row = np.ndim(labels) == 0 or np.ndim(data) == 1
+    if np.ndim(data) == 1:
+        data = np.reshape(data, (1, -1))  # a list of Dx numbers is one row
+    if one_row:
+        labels = np.reshape(labels, (1, -1) if np.ndim(labels) == 1 else (1,))
+    data, k, _, _, W1, b1, W2, b2 = _checked(data, labels, params, dimensions, "forward")
+    p = _at_labels(softmax(_forward(data, W1, b1, W2, b2)[1]), k)
+    return p[0] if one_row else p
+
+
+def predict(data, params, dimensions):
+    """Return the predicted class of each row, shape (N,) (argmax of the scores).
+
+    >>> predict(np.zeros((3, 2)), np.zeros(3 * 2 + 3 * 2), (2, 2, 2)).tolist()
+    [0, 0, 0]
+    """
+    dims = _dims(dimensions)
+    data = _check_data(data, dims[0], "predict")
+    W1, b1, W2, b2 = _unpack(_check_params(params, "predict"), dims)
+    # softmax is monotonic: the largest score is the most probable class.
+    return _forward(data, W1, b1, W2, b2)[1].argmax(axis=1)
+
+
+def _at_labels(a, k):
+    """Row i's entry at column k[i], for each row of a: shape (N,)."""
+    return a[np.arange(len(k)), k]
+
+
+def _cross_entropy(y_hat, scores, k):
+    """-sum(log y_hat) at the labels k; through log_softmax where a probability underflowed.
 
     A confidently wrong prediction (a score gap beyond ~745) rounds y_hat to 0 there, and
     log(0) = -inf. log_softmax keeps such a cost large and finite instead.
     """
-    p = y_hat.take(at_label)
+    p = _at_labels(y_hat, k)
     if not p.size:
         return 0.0  # no rows, no cost
-    if p.item(p.argmin()) > 0:
-        return -float(np.add.reduce(np.log(p), axis=None))
-    return -float(np.add.reduce(log_softmax(scores).take(at_label), axis=None))
+    if p.min() > 0:
+        return -float(np.log(p).sum())
+    return -float(_at_labels(log_softmax(scores), k).sum())
 
 
-def _minus_labels(y_hat, at_label, one_hot):
+def _minus_labels(y_hat, k, one_hot):
     """y_hat - y, in place: subtract the one-hot labels, or 1 at each row's label.
 
     Both give the same bits: y - 1 at the label and y - 0 = y elsewhere.
@@ -144,20 +215,20 @@ def _minus_labels(y_hat, at_label, one_hot):
     if one_hot is not None:
         y_hat -= one_hot  # one call on same-shaped arrays, cheaper than indexing
     else:
-        y_hat.reshape(-1)[at_label] -= 1
+        y_hat[np.arange(len(k)), k] -= 1
     return y_hat
 
 
 def _checked(data, labels, params, dimensions, name):
-    """Validate the four inputs once; return data, the labels' flat indices into an (N, Dy)
-    array, the one-hot labels (None for class indices), (Dx, H, Dy), and the views W1, b1, W2,
-    b2 of params."""
+    """Validate the four inputs once; return data, each row's class index k (N,), the one-hot
+    labels (None for class indices), (Dx, H, Dy), and the views W1, b1, W2, b2 of params: the
+    arguments of `_forward_backward`."""
     dims = _dims(dimensions)
     data = _check_data(data, dims[0], name)
     labels = np.asarray(labels)
-    at_label = _label_positions(labels, data.shape[0], dims[2])
+    k = _class_indices(labels, data.shape[0], dims[2])
     one_hot = labels if labels.ndim == 2 else None
-    return data, at_label, one_hot, dims, _unpack(_check_params(params, name), dims)
+    return (data, k, one_hot, dims) + _unpack(_check_params(params, name), dims)
 
 
 def n_params(dimensions):
@@ -176,12 +247,12 @@ def _n_params(Dx, H, Dy):
 def _dims(dimensions):
     try:
         Dx, H, Dy = map(operator.index, dimensions)
-        if Dx > 0 and H > 0 and Dy > 0:
+        if Dx > 0 and H > 0 and Dy > 1:
             return Dx, H, Dy
     except (TypeError, ValueError):
         pass
-    raise ValueError(f"dimensions must be three positive integers (Dx, H, Dy), got "
-                     f"{dimensions!r}")
+    raise ValueError(f"dimensions must be three positive integers (Dx, H, Dy) with Dy >= 2 "
+                     f"classes, got {dimensions!r}")
 
 
 def param_blocks(dimensions):
@@ -257,10 +328,8 @@ def init_params(dimensions, seed=None):
     return params
 
 
-def _label_positions(labels, N, Dy):
-    """Return the flat index of each row's label in an (N, Dy) array, an (N, 1) column, from
-    one-hot labels or class indices: ``y_hat.take(positions)`` is each row's probability of
-    its label."""
+def _class_indices(labels, N, Dy):
+    """Return each row's class index, shape (N,), from one-hot labels or class indices."""
     labels = np.asarray(labels)
     if labels.dtype.kind not in "biuf":
         raise TypeError(f"labels must be numeric (one-hot or class indices), got dtype "
@@ -270,15 +339,16 @@ def _label_positions(labels, N, Dy):
                          f"indices of shape (N,) = ({N},), got shape {labels.shape}")
     if labels.ndim == 2:
         if labels.shape[1] != Dy:
+            column = "; a column of class indices? pass labels.ravel()" if (
+                labels.shape[1] == 1) else ""
             raise ValueError(f"one-hot labels must have Dy = {Dy} columns, got shape "
-                             f"{labels.shape}")
-        positions = labels.argmax(axis=1, keepdims=True)
-        positions += row_starts(N, Dy)
+                             f"{labels.shape}{column}")
+        k = labels.argmax(axis=1)
         # Each row's maximum is 1, and there are N nonzeros: every row is one 1 and zeros.
         if (np.count_nonzero(labels) != N
-                or np.count_nonzero(labels.take(positions) == 1) != N):
+                or np.count_nonzero(_at_labels(labels, k) == 1) != N):
             _raise_bad_one_hot_row(labels)
-        return positions
+        return k
     if labels.dtype.kind not in "iu":
         raise TypeError(f"class-index labels must be integers, got dtype {labels.dtype}"
                         + ("; they hold whole numbers, so pass labels.astype(int)"
@@ -287,7 +357,7 @@ def _label_positions(labels, N, Dy):
     if N and (labels.item(labels.argmin()) < 0 or labels.item(labels.argmax()) >= Dy):
         raise ValueError(f"class-index labels must lie in [0, Dy) = [0, {Dy}), got values "
                          f"from {labels.min()} to {labels.max()}")
-    return labels.astype(np.intp, copy=False)[:, None] + row_starts(N, Dy)
+    return labels.astype(np.intp, copy=False)
 
 
 def _raise_bad_one_hot_row(labels):
@@ -317,19 +387,6 @@ def _check_params(params, name):
                         f"b2)") from None
 
 
-def predict(data, params, dimensions):
-    """Return the predicted class of each row, shape (N,) (argmax of the scores).
-
-    >>> predict(np.zeros((3, 2)), np.zeros(3 * 2 + 3 * 2), (2, 2, 2)).tolist()
-    [0, 0, 0]
-    """
-    dims = _dims(dimensions)
-    data = _check_data(data, dims[0], "predict")
-    W1, b1, W2, b2 = _unpack(_check_params(params, "predict"), dims)
-    # softmax is monotonic: the largest score is the most probable class.
-    return (sigmoid(data @ W1 + b1) @ W2 + b2).argmax(axis=1)
-
-
 def sanity_check(seed=0, verbose=True, forward_backward=None):
     """The classic check: N = 20, dimensions (10, 5, 10), 115 random params, one-hot labels.
 
@@ -337,6 +394,8 @@ def sanity_check(seed=0, verbose=True, forward_backward=None):
     the same signature to check it. When the first layer's blocks fail and the second
     layer's pass, the result says where in the backward pass to look.
     """
+    from q1_gradcheck import gradcheck_naive  # here, so that training never pays its import
+
     N, dimensions = 20, (10, 5, 10)
     fbp = forward_backward or forward_backward_prop
     rng = np.random.default_rng(seed)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from q1c_neural import forward_backward_prop, init_params, predict
+import q1c_neural
+from q1c_neural import init_params, predict
 
 __all__ = ["train", "make_spiral", "accuracy", "save_plot", "TrainingDivergedError", "main"]
 
@@ -49,11 +50,22 @@ def make_spiral(n_per_class=100, n_classes=3, seed=0):
 
 
 def accuracy(data, labels, params, dimensions):
-    """Return the fraction of rows whose predicted class is the label (integer or one-hot)."""
-    labels = np.asarray(labels)
-    if labels.ndim == 2:
-        labels = labels.argmax(axis=1)
-    return float(np.mean(predict(data, params, dimensions) == labels))
+    """Return the fraction of rows whose predicted class is the label.
+
+    `labels` are class indices of shape (N,) or one-hot of shape (N, Dy), checked against
+    `data` and `dimensions` as `forward_backward_prop` checks them. Zero rows is a ValueError,
+    not NaN: an empty split is almost always a mistake, and a NaN accuracy would travel on
+    silently into averages and plots.
+
+    >>> dims = (2, 3, 2)
+    >>> accuracy(np.zeros((4, 2)), [0, 0, 1, 0], np.zeros(q1c_neural.n_params(dims)), dims)
+    0.75
+    """
+    data, k = q1c_neural._checked(data, labels, params, dimensions, "accuracy")[:2]
+    if not len(data):
+        raise ValueError("accuracy expects at least one row, got data of shape "
+                         f"{data.shape}: the accuracy of no predictions is undefined")
+    return float(np.count_nonzero(predict(data, params, dimensions) == k) / len(data))
 
 
 class _Progress:
@@ -122,20 +134,30 @@ def train(data, labels, dimensions=None, *, epochs=EPOCHS, batch_size=BATCH_SIZE
     -------
     params : ndarray, shape (P,)
     history : dict
-        ``{"loss": [...], "accuracy": [...]}``, one entry per epoch: the mean cross-entropy per
-        row over the epoch's batches, and the training accuracy at the epoch's end.
+        ``{"loss": [...], "accuracy": [...]}``, one entry per epoch, both taken from the
+        forward passes the epoch already made (each batch before its step, as Keras reports
+        them): the mean cross-entropy per row, and the fraction of rows predicted right. For
+        the accuracy of the final parameters, call `accuracy`.
 
     Raises
     ------
     ValueError
         For data and labels of the wrong shapes, non-positive epochs or batch size, or a
         learning rate that is not a positive finite number.
+    TypeError
+        For labels that are not numbers (class names: number them with ``np.unique(labels,
+        return_inverse=True)``), or a learning rate that is not a number.
     TrainingDivergedError
         When the loss becomes non-finite, or an epoch's mean loss exceeds DIVERGENCE_FACTOR
         (20) times that of the initial parameters; the message says at which epoch.
     """
     data = np.asarray(data)
     labels = np.asarray(labels)
+    if labels.dtype.kind in "USO":
+        raise TypeError(f"train expects labels as class indices 0, 1, ... or one-hot rows, got "
+                        f"dtype {labels.dtype} (first label {labels.flat[0].item()!r}); number "
+                        f"named classes with classes, labels = np.unique(labels, "
+                        f"return_inverse=True)")
     if data.ndim != 2 or labels.ndim not in (1, 2) or len(labels) != len(data) or not len(data):
         raise ValueError(f"expected data of shape (N, Dx) with N >= 1 and labels of shape (N,) "
                          f"or (N, Dy), got {data.shape} and {labels.shape}")
@@ -162,10 +184,13 @@ def train(data, labels, dimensions=None, *, epochs=EPOCHS, batch_size=BATCH_SIZE
         raise ValueError(f"learning_rate must be a positive finite number, got "
                          f"{learning_rate!r}")
     params = init_params(dimensions, seed=seed)
+    # Validate once; every batch then goes straight to the pass itself, whose W1, b1, W2, b2
+    # are views of params, so the in-place steps below reach them.
+    data, k, _, dims, *blocks = q1c_neural._checked(data, labels, params, dimensions, "train")
     rng = np.random.default_rng(seed)
     history = {"loss": [], "accuracy": []}
     progress = _Progress(epochs) if verbose else None
-    initial_loss = forward_backward_prop(data, labels, params, dimensions)[0] / len(data)
+    initial_loss = q1c_neural._forward_backward(data, k, None, dims, *blocks)[0] / len(data)
 
     def diverged(epoch, loss):
         return TrainingDivergedError(
@@ -174,19 +199,21 @@ def train(data, labels, dimensions=None, *, epochs=EPOCHS, batch_size=BATCH_SIZE
             f"{learning_rate:g}, say {learning_rate / 10:g}")
 
     for epoch in range(1, epochs + 1):
-        total = 0.0
+        total, correct = 0.0, 0
         order = rng.permutation(len(data))
         for start in range(0, len(data), batch_size):
             batch = order[start:start + batch_size]
-            cost, grad = forward_backward_prop(data[batch], labels[batch], params, dimensions)
+            cost, grad, scores = q1c_neural._forward_backward(data[batch], k[batch], None, dims,
+                                                              *blocks)
             if not np.isfinite(cost):
                 raise diverged(epoch, cost / len(batch))
             total += cost
+            correct += np.count_nonzero(scores.argmax(axis=1) == k[batch])
             params -= (learning_rate / len(batch)) * grad
         if total / len(data) > DIVERGENCE_FACTOR * initial_loss:
             raise diverged(epoch, total / len(data))
         history["loss"].append(total / len(data))
-        history["accuracy"].append(accuracy(data, labels, params, dimensions))
+        history["accuracy"].append(correct / len(data))
         if progress:
             progress.show(epoch, history["loss"][-1], history["accuracy"][-1])
     return params, history

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import q1c_neural
 from q1_gradcheck import gradcheck_naive
 from q1c_neural import (
+    forward,
     forward_backward_input,
     forward_backward_prop,
     init_params,
@@ -206,7 +207,10 @@ def test_predict_is_the_argmax_of_the_probabilities():
 
 
 BAD_INPUT = [
-    (dict(dimensions=(3, 4)), ValueError, r"three positive integers \(Dx, H, Dy\), got \(3, 4\)"),
+    (dict(dimensions=(3, 4)), ValueError,
+     r"three positive integers \(Dx, H, Dy\) with Dy >= 2 classes, got \(3, 4\)"),
+    (dict(dimensions=(3, 4, 1), params=np.zeros(21)), ValueError,
+     r"Dy >= 2 classes, got \(3, 4, 1\)"),
     (dict(dimensions=(3, 0, 2)), ValueError, "three positive integers"),
     (dict(dimensions=(3, 4.5, 2)), ValueError, "three positive integers"),
     (dict(params=np.zeros(25)), ValueError,
@@ -236,10 +240,45 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize("func", [forward_backward_prop, forward_backward_input])
+@pytest.mark.parametrize("func", [forward_backward_prop, forward_backward_input, forward])
 @pytest.mark.parametrize("change, error, message", BAD_INPUT)
 def test_bad_input_errors_say_what_was_expected_and_received(func, change, error, message):
     args = dict(data=np.zeros((2, 3)), labels=[0, 1], params=np.zeros(26), dimensions=(3, 4, 2))
     args.update(change)
+    if func is forward and np.ndim(args["data"]) == 1:
+        return  # forward takes a 1-D row: tested below
     with pytest.raises(error, match=message):
         func(**args)
+
+
+# The Tel Aviv University NLP course, HW2 (2024): its starter's q1d_neural_lm.py begins
+# `from q1c_neural import forward, forward_backward_prop` and evaluates perplexity one example
+# at a time, as `np.log2(forward(num_to_word_embedding[w_in], w_out, params, dimensions))`
+# with a list of Dx floats, an int label and dimensions as a list.
+def test_forward_one_row_at_a_time_as_the_tel_aviv_starter_calls_it():
+    dims = [5, 4, 7]
+    data, labels, params = problem(6, tuple(dims), seed=3)
+    batch = forward(data, labels, params, dims)
+    assert batch.shape == (6,)
+    for i in range(6):
+        p = forward(data[i].tolist(), int(labels[i]), params, dims)
+        assert np.ndim(p) == 0 and np.isscalar(p)
+        # BLAS may sum a 1-row product in another order than an N-row one: to rounding.
+        np.testing.assert_allclose(p, batch[i], rtol=1e-14)
+        cost, _ = forward_backward_prop(data[i:i + 1], labels[i:i + 1], params, dims)
+        # exp(log p) moves p by up to |log p| * eps: |log p| < 10 here.
+        np.testing.assert_allclose(p, np.exp(-cost), rtol=10 * 2.3e-16)
+        assert forward(data[i:i + 1], np.int64(labels[i]), params, dims) == p  # (1, Dx)
+    np.testing.assert_array_equal(forward(data, one_hot(labels, 7), params, dims), batch)
+    assert forward(data[:1], labels[:1], params, dims).shape == (1,)
+
+
+def test_forward_validates_like_forward_backward_prop():
+    dims = (3, 4, 2)
+    with pytest.raises(ValueError, match=r"\[0, Dy\) = \[0, 2\), got values from 2 to 2"):
+        forward(np.zeros(3), 2, np.zeros(26), dims)
+    with pytest.raises(ValueError, match=r"Dx = 3, got shape \(1, 4\)"):
+        forward(np.zeros(4), 0, np.zeros(26), dims)
+    with pytest.raises(ValueError, match=r"Dy = 2 columns, got shape \(1, 3\)"):
+        forward(np.zeros(3), [0, 1, 0], np.zeros(26), dims)  # one row's one-hot label
+    assert forward(np.zeros(3), [0, 1], np.zeros(26), dims) == 0.5

@@ -168,3 +168,71 @@ def test_plot_without_matplotlib_says_how_to_install_and_exits_2(tmp_path, monke
     assert main(["--plot", str(path)]) == 2
     assert "pip install matplotlib" in capsys.readouterr().err
     assert not path.exists()
+
+
+def textbook_sgd(data, labels, dims, epochs, batch_size, learning_rate, seed):
+    """The plain loop through the public, validated forward_backward_prop, seeded as train()."""
+    from q1c_neural import forward_backward_prop, init_params
+
+    params = init_params(dims, seed=seed)
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(len(data))
+        for start in range(0, len(data), batch_size):
+            batch = order[start:start + batch_size]
+            _, grad = forward_backward_prop(data[batch], labels[batch], params, dims)
+            params -= (learning_rate / len(batch)) * grad
+    return params
+
+
+def test_training_is_the_textbook_loop_over_the_public_function_bit_for_bit(small_spiral):
+    data, labels = small_spiral
+    params, history = train(data, labels, (2, 8, 3), epochs=5, batch_size=7, learning_rate=0.5,
+                            seed=2, verbose=False)
+    expected = textbook_sgd(data, labels, (2, 8, 3), 5, 7, 0.5, 2)
+    assert np.array_equal(params, expected)
+
+
+def test_history_accuracy_comes_from_the_epochs_own_forward_passes(small_spiral):
+    data, labels = small_spiral
+    params, history = train(data, labels, (2, 30, 3), **SMALL)
+    assert all(0 <= a <= 1 for a in history["accuracy"])
+    # Scored batch by batch before each step, the last epoch's figure trails the final
+    # parameters' accuracy by little once training has settled.
+    assert abs(history["accuracy"][-1] - accuracy(data, labels, params, (2, 30, 3))) <= 0.05
+
+
+@pytest.mark.parametrize("bad, message", [
+    (lambda y: y[:, None], r"Dy = 3 columns, got shape \(120, 1\); a column of class indices\? "
+                           r"pass labels.ravel\(\)"),
+    (lambda y: y[:1], r"class indices of shape \(N,\) = \(120,\), got shape \(1,\)"),
+    (lambda y: np.eye(4)[y], r"one-hot labels must have Dy = 3 columns, got shape \(120, 4\)"),
+])
+def test_accuracy_checks_that_labels_match_the_rows(small_spiral, bad, message):
+    data, labels = small_spiral
+    params, _ = train(data, labels, (2, 10, 3), epochs=1, verbose=False)
+    with pytest.raises(ValueError, match=message):
+        accuracy(data, bad(labels), params, (2, 10, 3))
+
+
+def test_accuracy_of_no_rows_is_a_clear_error_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"at least one row, got data of shape \(0, 2\)"):
+            accuracy(np.zeros((0, 2)), np.zeros(0, dtype=int), np.zeros(21), (2, 3, 3))
+
+
+def test_string_class_names_are_a_type_error_that_suggests_numbering_them():
+    data = np.zeros((3, 2))
+    with pytest.raises(TypeError, match=r"labels.*got dtype <U3 \(first label 'cat'\).*"
+                                        r"np.unique\(labels, return_inverse=True\)"):
+        train(data, np.array(["cat", "dog", "cat"]), epochs=1, verbose=False)
+
+
+def test_importing_the_network_does_not_import_the_checker():
+    code = "import sys, q1c_neural, q1d_train; print('q1_gradcheck' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert run.stdout.strip() == "False", run.stderr
