@@ -64,10 +64,12 @@ def softmax(x, axis=-1):
         return x.astype(dtype)
     with np.errstate(over="ignore", invalid="ignore"):  # the limits below repair inf - inf
         m = x.max(axis=axis, keepdims=True)
-        e = np.subtract(x, m)                   # 1. subtract the maximum: every exponent <= 0
-        np.exp(e, out=e)                        # 2. exponentiate: terms in [0, 1]
-        e /= e.sum(axis=axis, keepdims=True)    # 3. normalise: the sum is in [1, Dy]
-    _limit_of_infinite_slices(x, m, axis, e, log=False)
+        e = np.subtract(x, m)              # 1. subtract the maximum: every exponent <= 0
+        np.exp(e, out=e)                   # 2. exponentiate: terms in [0, 1]
+        total = e.sum(axis=axis, keepdims=True)
+        e /= total                         # 3. normalise: each total is in [1, Dy]
+    if np.fmax.reduce(m, axis=None) == np.inf:  # fmax skips the maxima of slices with a NaN
+        _limit_of_infinite_slices(x, m, axis, e, log=False)
     return e.astype(dtype, copy=False)
 
 
@@ -110,17 +112,34 @@ def log_softmax(x, axis=-1):
     x, axis, dtype = _prepare(x, axis, "log_softmax")
     if x.size == 0:
         return x.astype(dtype)
-    first_max = x.argmax(axis=axis, keepdims=True)  # a NaN counts as a maximum
-    m = np.take_along_axis(x, first_max, axis=axis)
+    rows = _as_rows(x, axis)  # (R, Dy): each slice along `axis` is a row
+    r, first_max = np.arange(len(rows)), rows.argmax(axis=1)  # a NaN counts as a maximum
+    m = rows[r, first_max].reshape(-1, 1)
     with np.errstate(over="ignore", invalid="ignore"):  # the limits below repair inf - inf
-        z = np.subtract(x, m)                   # 1. subtract the maximum,
-        np.exp(z, out=z)                        # 2. exponentiate,
-        np.put_along_axis(z, first_max, 0, axis=axis)  # leaving out the maximum's own 1,
-        log_sum = np.log1p(z.sum(axis=axis, keepdims=True))  # 3. normalise, in logs;
-        np.subtract(x, m, out=z)                # x - m again, into the same buffer: one
-        z -= log_sum                            # array in memory, not two
-    _limit_of_infinite_slices(x, m, axis, z, log=True)
-    return z.astype(dtype, copy=False)
+        z = rows - m                       # 1. subtract each row's maximum,
+        np.exp(z, out=z)                   # 2. exponentiate,
+        z[r, first_max] = 0                #    leaving out the maximum's own exp(0) = 1,
+        log_total = np.log1p(z.sum(axis=1, keepdims=True))  # 3. normalise, in logs;
+        np.subtract(rows, m, out=z)        # x - m again, into the same buffer: one array
+        z -= log_total                     # in memory, not two
+    if np.fmax.reduce(m, axis=None) == np.inf:  # fmax skips the maxima of slices with a NaN
+        _limit_of_infinite_slices(rows, m, 1, z, log=True)
+    return _from_rows(z, x.shape, axis).astype(dtype, copy=False)
+
+
+def _as_rows(x, axis):
+    """The slices of x along `axis` as the rows of a 2-D array: a view where it can be."""
+    if axis != x.ndim - 1:
+        x = np.moveaxis(x, axis, -1)
+    return x.reshape(-1, x.shape[-1])
+
+
+def _from_rows(rows, shape, axis):
+    """Undo `_as_rows`: lay the rows back out along `axis` of an array of `shape`."""
+    if axis == len(shape) - 1:
+        return rows.reshape(shape)
+    moved = shape[:axis] + shape[axis + 1:] + shape[axis:axis + 1]
+    return np.moveaxis(rows.reshape(moved), -1, axis)
 
 
 def _prepare(x, axis, name):
@@ -151,8 +170,6 @@ def _limit_of_infinite_slices(x, m, axis, out, log):
     spreads through its slice's sum, and exp(-inf) = 0 gives a -inf entry probability 0.
     """
     infinite = m == np.inf  # False for a slice holding a NaN: its maximum is NaN
-    if not infinite.any():
-        return
     top = x == np.inf
     with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 in other slices, log(0)
         share = top / np.sum(top, axis=axis, keepdims=True)
