@@ -74,7 +74,7 @@ def sigmoid(x):
     np.exp(s, out=s)
     s += 1
     np.reciprocal(s, out=s)      # 1 / (1 + exp(-x)), in place: one array in memory
-    if np.fmin.reduce(work, axis=None, initial=floor) < floor:  # fmin skips NaN
+    if s.size and not work.item(work.argmin()) >= floor:  # argmin picks a NaN first: look
         # The far tail: 1 + exp(x) rounds to 1 there, so sigma(x) = exp(x), kept subnormal.
         tail = work < floor
         s[tail] = np.exp(work[tail])
@@ -128,8 +128,8 @@ def _check_is_sigmoid_output(s):
 
     Checked before s (1 - s) is formed, which would overflow for |s| beyond ~1e154. NaN passes.
     """
-    if not s.size or (np.fmin.reduce(s, axis=None) >= 0 and np.fmax.reduce(s, axis=None) <= 1):
-        return  # fmin and fmax skip NaN; an all-NaN s gives NaN and takes the look below
+    if not s.size or (s.item(s.argmin()) >= 0 and s.item(s.argmax()) <= 1):
+        return  # arg-reductions pick a NaN first, so an s with a NaN takes the look below
     outside = np.flatnonzero((s < 0) | (s > 1))  # NaN passes: it is neither
     if outside.size:
         i = np.unravel_index(outside[0], s.shape)

@@ -84,11 +84,11 @@ def _forward_backward(data, k, one_hot, dims, W1, b1, W2, b2):
     grad_W1, grad_b1, grad_W2, grad_b2 = _unpack(grad, dims)
     delta2 = _minus_labels(y_hat, k, one_hot)
     np.matmul(h.T, delta2, out=grad_W2)
-    np.sum(delta2, axis=0, keepdims=True, out=grad_b2)
+    delta2.sum(axis=0, keepdims=True, out=grad_b2)
     delta1 = delta2 @ W2.T
     delta1 *= sigmoid_grad(h)
     np.matmul(data.T, delta1, out=grad_W1)
-    np.sum(delta1, axis=0, keepdims=True, out=grad_b1)
+    delta1.sum(axis=0, keepdims=True, out=grad_b1)
     return cost, grad, scores
 
 
