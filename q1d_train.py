@@ -219,63 +219,131 @@ def train(data, labels, dimensions=None, *, epochs=EPOCHS, batch_size=BATCH_SIZE
     return params, history
 
 
-def save_plot(path, data, labels, params, dimensions, history):
-    """Save the learning curve and the learned decision regions over the data as a PNG."""
-    import matplotlib
+# Okabe and Ito's palette, told apart with every common colour-vision deficiency.
+CLASS_COLOURS = ["#0072B2", "#E69F00", "#CC79A7", "#009E73", "#56B4E9", "#D55E00", "#F0E442",
+                 "#000000"]
+PLOT_DPI = 160
 
-    matplotlib.use("Agg")  # no screen needed
-    import matplotlib.pyplot as plt
 
-    fig, (curve, regions) = plt.subplots(1, 2, figsize=(11, 4.5))
+def save_plot(data, labels, params, dimensions, history, path=None, *, held_out=None):
+    """Draw the learning curve and the learned decision regions; return the figure.
+
+    Parameters
+    ----------
+    data, labels : the training rows (N, 2) and their class indices (N,)
+    params, dimensions, history : as `train` returns and takes them
+    path : str or Path, optional
+        Also save the figure there, at 160 dpi; the format follows the suffix, and a path
+        without one gets ``.png``.
+    held_out : (data, labels), optional
+        A second set, drawn as hollow markers and scored in the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot: the notebook's backend and pyplot's current figure are left as
+        they were, and a notebook shows the returned figure inline.
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    fig = Figure(figsize=(11, 4.8), layout="constrained")
+    curve, regions = fig.subplots(1, 2)
     epochs = np.arange(1, len(history["loss"]) + 1)
-    curve.plot(epochs, history["loss"], label="mean loss per row")
-    curve.set_xlabel("epoch")
-    curve.set_ylabel("mean cross-entropy per row (log scale)")
-    curve.set_yscale("log")
+    loss_line, = curve.plot(epochs, history["loss"], color=CLASS_COLOURS[0])
+    curve.set(xlabel="epoch", ylabel="mean cross-entropy per row (log scale)", yscale="log")
     twin = curve.twinx()
-    twin.plot(epochs, history["accuracy"], color="tab:orange", label="training accuracy")
-    twin.set_ylim(0, 1)
-    twin.set_ylabel("accuracy")
-    curve.set_title("Learning curve")
-    curve.legend(loc="center right")
-    twin.legend(loc="lower right")
+    accuracy_line, = twin.plot(epochs, history["accuracy"], color=CLASS_COLOURS[1])
+    twin.set(ylim=(0, 1), ylabel="training accuracy (over the epoch's batches)")
+    # One legend for both axes, above the plot and off the data.
+    curve.legend([loss_line, accuracy_line], ["loss", "accuracy"], loc="lower center",
+                 bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
+
+    n_classes = dimensions[2]
+    colours = ListedColormap(CLASS_COLOURS[:n_classes])
     lo, hi = data.min(axis=0) - 0.2, data.max(axis=0) + 0.2
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
     grid_classes = predict(np.column_stack([gx.ravel(), gy.ravel()]), params, dimensions)
-    regions.contourf(gx, gy, grid_classes.reshape(gx.shape), alpha=0.3, cmap="brg")
-    regions.scatter(data[:, 0], data[:, 1], c=labels, s=12, cmap="brg", edgecolors="k",
-                    linewidths=0.3)
-    regions.set_title("Decision regions and training data")
-    regions.set_aspect("equal")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    regions.contourf(gx, gy, grid_classes.reshape(gx.shape), levels=np.arange(n_classes + 1) - 0.5,
+                     cmap=colours, alpha=0.25)
+    regions.scatter(data[:, 0], data[:, 1], c=labels, cmap=colours, vmin=-0.5,
+                    vmax=n_classes - 0.5, s=14, edgecolors="k", linewidths=0.3)
+    title = f"training accuracy {accuracy(data, labels, params, dimensions):.1%}"
+    markers = [Line2D([], [], ls="", marker="o", color=CLASS_COLOURS[k], markeredgecolor="k",
+                      label=f"class {k}") for k in range(n_classes)]
+    if held_out is not None:
+        held_data, held_labels = held_out
+        regions.scatter(held_data[:, 0], held_data[:, 1], s=18, facecolors="none",
+                        edgecolors=[CLASS_COLOURS[k] for k in held_labels], linewidths=0.9)
+        title += (f", held-out accuracy "
+                  f"{accuracy(held_data, held_labels, params, dimensions):.1%}")
+        markers.append(Line2D([], [], ls="", marker="o", markerfacecolor="none",
+                              color="0.3", label="held-out (hollow)"))
+    regions.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
+    regions.legend(handles=markers, loc="center left", bbox_to_anchor=(1.02, 0.5),
+                   frameon=False, title="true class")
+    fig.suptitle(f"H = {dimensions[1]} hidden units: {title}")
+    if path is not None:
+        path = Path(path)
+        fig.savefig(path if path.suffix else path.with_suffix(".png"), dpi=PLOT_DPI)
+    return fig
+
+
+def _plot_path(value):
+    """argparse type of --plot: a path in an existing folder, in a format matplotlib writes."""
+    path = Path(value)
+    path = path if path.suffix else path.with_suffix(".png")
+    if not path.resolve().parent.is_dir():
+        raise argparse.ArgumentTypeError(f"the folder {path.parent} does not exist; create it or "
+                                         f"choose another path (nothing was trained)")
+    try:
+        import matplotlib  # noqa: F401
+    except ModuleNotFoundError as error:
+        if error.name != "matplotlib":
+            raise  # installed, but something it needs is missing: its own error says what
+        raise argparse.ArgumentTypeError("needs matplotlib: pip install matplotlib (or pip "
+                                         "install '.[plot]')") from None
+    from matplotlib.figure import Figure  # if an installed matplotlib is broken: its error
+
+    formats = Figure().canvas.get_supported_filetypes()
+    if path.suffix[1:].lower() not in formats:
+        raise argparse.ArgumentTypeError(f"matplotlib cannot write {path.suffix!r} files; "
+                                         f"use one of {', '.join(sorted(formats))}")
+    return path
+
+
+def _at_least(low, kind, name):
+    """argparse type: a number of `kind` that is at least `low` (and finite)."""
+    def parse(value):
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {name}, got {value!r}") from None
+        if not (number >= low and np.isfinite(number)) or (kind is float and number == 0):
+            raise argparse.ArgumentTypeError(f"expected {name}, got {value!r}")
+        return number
+    return parse
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--hidden", type=int, default=HIDDEN, help="hidden units H")
-    parser.add_argument("--epochs", type=int, default=EPOCHS, help="passes over the data")
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="rows per step")
-    parser.add_argument("--lr", type=float, default=LEARNING_RATE,
-                        help="learning rate, on the batch's mean gradient")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the training spiral and "
-                        "of the training run; the held-out spiral uses seed + 1")
-    parser.add_argument("--plot", metavar="FILE.png", help="save the learning curve and the "
-                        "decision regions (needs matplotlib)")
+    parser.add_argument("--hidden", type=_at_least(1, int, "a positive integer"),
+                        default=HIDDEN, help="hidden units H")
+    parser.add_argument("--epochs", type=_at_least(1, int, "a positive integer"),
+                        default=EPOCHS, help="passes over the data")
+    parser.add_argument("--batch-size", type=_at_least(1, int, "a positive integer"),
+                        default=BATCH_SIZE, help="rows per step")
+    parser.add_argument("--lr", type=_at_least(0, float, "a positive finite number"),
+                        default=LEARNING_RATE, help="learning rate, on the batch's mean gradient")
+    parser.add_argument("--seed", type=_at_least(0, int, "an integer >= 0"), default=0,
+                        help="seed of the training spiral and of the training run; the "
+                        "held-out spiral uses seed + 1")
+    parser.add_argument("--plot", metavar="FILE.png", type=_plot_path,
+                        help="save the learning curve and the decision regions (needs "
+                        "matplotlib)")
     args = parser.parse_args(argv)
-    if args.plot and not Path(args.plot).resolve().parent.is_dir():
-        print(f"--plot {args.plot}: the folder {Path(args.plot).parent} does not exist; create "
-              f"it or choose another path (nothing was trained)", file=sys.stderr)
-        return 2
-    if args.plot:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            print("--plot needs matplotlib: pip install matplotlib (or pip install '.[plot]')",
-                  file=sys.stderr)
-            return 2
     data, labels = make_spiral(seed=args.seed)
     held_out, held_out_labels = make_spiral(seed=args.seed + 1)
     dimensions = (2, args.hidden, 3)
@@ -290,7 +358,8 @@ def main(argv=None):
           f"accuracy {accuracy(held_out, held_out_labels, params, dimensions):.1%} (a second "
           f"spiral, seed {args.seed + 1})")
     if args.plot:
-        save_plot(args.plot, data, labels, params, dimensions, history)
+        save_plot(data, labels, params, dimensions, history, args.plot,  # suffixed: _plot_path
+                  held_out=(held_out, held_out_labels))
         print(f"saved the learning curve and decision regions to {args.plot}")
     return 0
 

@@ -1,4 +1,5 @@
 """Tests of q1d_train: SGD on a spiral learns, is deterministic, plots, and refuses bad input."""
+import re
 import subprocess
 import sys
 import types
@@ -7,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from q1d_train import TrainingDivergedError, accuracy, main, make_spiral, train
+from q1d_train import TrainingDivergedError, accuracy, main, make_spiral, save_plot, train
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(epochs=150, verbose=False)
@@ -147,27 +148,99 @@ def test_cli_divergence_exits_1_with_the_message(capsys):
     assert "diverged at epoch 1" in capsys.readouterr().err
 
 
-def test_plot_writes_a_png(tmp_path):
+def test_plot_writes_a_png_at_report_resolution(tmp_path, capsys):
     plt = pytest.importorskip("matplotlib.pyplot")
     path = tmp_path / "curve.png"
     assert main(["--epochs", "5", "--hidden", "10", "--plot", str(path)]) == 0
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert plt.imread(path).shape[:2] == (450, 1100)
+    assert plt.imread(path).shape[:2] == (768, 1760)  # 11 x 4.8 inches at 160 dpi
+    assert f"to {path}" in capsys.readouterr().out
 
 
-def test_plot_into_a_missing_folder_is_refused_before_training(tmp_path, capsys):
-    path = tmp_path / "missing" / "curve.png"
-    assert main(["--plot", str(path)]) == 2
+def test_a_path_without_suffix_is_written_and_reported_as_png(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert main(["--epochs", "2", "--hidden", "5", "--plot", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out.png").exists() and not (tmp_path / "out").exists()
+    assert f"to {tmp_path / 'out.png'}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--plot", "out.xyz"], r"argument --plot: matplotlib cannot write '.xyz' files; use one of"),
+    (["--plot", "missing/dir/x.png"], r"argument --plot: the folder missing/dir does not exist"),
+    (["--seed", "-1"], r"argument --seed: expected an integer >= 0, got '-1'"),
+    (["--hidden", "0"], r"argument --hidden: expected a positive integer, got '0'"),
+    (["--lr", "-1"], r"argument --lr: expected a positive finite number, got '-1'"),
+    (["--lr", "nan"], r"argument --lr: expected a positive finite number, got 'nan'"),
+    (["--epochs", "1.5"], r"argument --epochs: expected a positive integer, got '1.5'"),
+    (["--batch-size", "0"], r"argument --batch-size: expected a positive integer, got '0'"),
+])
+def test_every_option_is_checked_by_argparse_before_training(argv, message, capsys,
+                                                              monkeypatch, tmp_path):
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
     out, err = capsys.readouterr()
-    assert "does not exist" in err and "nothing was trained" in err and out == ""
+    assert stop.value.code == 2 and out == ""
+    assert err.startswith("usage: ") and re.search(message, err), err
 
 
 def test_plot_without_matplotlib_says_how_to_install_and_exits_2(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
     path = tmp_path / "curve.png"
-    assert main(["--plot", str(path)]) == 2
+    with pytest.raises(SystemExit) as stop:
+        main(["--plot", str(path)])
+    assert stop.value.code == 2
     assert "pip install matplotlib" in capsys.readouterr().err
     assert not path.exists()
+
+
+def test_a_broken_matplotlib_shows_its_own_error(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # installed, fails inside
+    with pytest.raises(ImportError, match="matplotlib.figure"):
+        main(["--plot", str(tmp_path / "curve.png")])
+
+
+def test_save_plot_returns_a_figure_and_leaves_pyplot_and_the_backend_alone(small_spiral,
+                                                                           tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    data, labels = small_spiral
+    params, history = train(data, labels, (2, 10, 3), epochs=3, verbose=False)
+    backend, figures = matplotlib.get_backend(), plt.get_fignums()
+    fig = save_plot(data, labels, params, (2, 10, 3), history, tmp_path / "x.png",
+                    held_out=make_spiral(n_per_class=40, seed=4))
+    assert isinstance(fig, Figure) and (tmp_path / "x.png").exists()
+    assert matplotlib.get_backend() == backend and plt.get_fignums() == figures
+    assert "held-out accuracy" in fig.get_suptitle()
+    regions = fig.axes[1]
+    assert regions.get_xlabel() and regions.get_ylabel() and regions.get_legend() is not None
+    assert len([ax.get_legend() for ax in fig.axes if ax.get_legend()]) == 2  # curve, classes
+
+
+NOTEBOOK_AFTER_SAVE_PLOT = [
+    "%matplotlib inline",
+    "import numpy as np\nfrom q1d_train import make_spiral, save_plot, train\n"
+    "data, labels = make_spiral(n_per_class=20)\n"
+    "params, history = train(data, labels, (2, 5, 3), epochs=2, verbose=False)\n"
+    "save_plot(data, labels, params, (2, 5, 3), history)",
+    "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()",
+]
+
+
+def test_in_a_real_kernel_pyplot_still_displays_after_save_plot():
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in NOTEBOOK_AFTER_SAVE_PLOT])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT)}}).execute()
+    figure_cell, pyplot_cell = notebook.cells[1], notebook.cells[2]
+    assert any("image/png" in out.get("data", {}) for out in figure_cell.outputs)
+    assert any("image/png" in out.get("data", {}) for out in pyplot_cell.outputs)
 
 
 def textbook_sgd(data, labels, dims, epochs, batch_size, learning_rate, seed):
