@@ -40,7 +40,7 @@ def one_hot(labels, Dy):
 
 def test_sanity_check_passes_with_named_blocks(capsys):
     result = sanity_check()
-    assert result and result.n_checked == 115 and result.n_calls == 231
+    assert result and result.n_checked == 115 and result.n_calls <= 2 * 115 + 2
     assert list(result.blocks) == ["W1", "b1", "W2", "b2"]
     assert "Gradient check passed!" in capsys.readouterr().out
 
@@ -146,7 +146,7 @@ def test_non_finite_data_gives_a_non_finite_cost_that_the_checker_reports():
         warnings.simplefilter("error")
         cost, _ = forward_backward_prop(data, labels, params, dims)
         result = gradcheck_naive(lambda p: forward_backward_prop(data, labels, p, dims), params,
-                                 verbose=False)
+                                 verbose=False, raise_exception=False)
     assert np.isnan(cost)
     assert not result and "non-finite" in result.report
 

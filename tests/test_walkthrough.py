@@ -31,5 +31,6 @@ def test_walkthrough_runs_and_shows_each_step():
     assert "Gradient check failed" in outputs[4] and "<table>" in outputs[4]
     assert "sigmoid_grad given z instead of h" in outputs[5]
     assert "finite-difference error" in outputs[6] and "kink" in outputs[6]
-    assert "training accuracy" in outputs[7]
-    assert "image/png" in code[8]["outputs"][0]["data"]
+    assert "GradcheckError: Gradient check failed: 3 of 3" in outputs[7]  # raises by default
+    assert "training accuracy" in outputs[8]
+    assert "image/png" in code[9]["outputs"][0]["data"]
