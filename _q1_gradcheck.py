@@ -362,8 +362,8 @@ def split_output(out, need_grad, shape=None):
     """(cost as a float, grad) from what f returned; a bare cost where grad is optional."""
     if isinstance(out, (tuple, list)) and len(out) == 2:
         cost, grad = out
-        if (shape is not None and np.ndim(grad) == 0 and np.shape(cost) == tuple(shape)
-                and np.size(cost) > 1):
+        if (shape is not None and isinstance(grad, (float, int, np.number))
+                and np.shape(cost) == tuple(shape) and np.size(cost) > 1):
             raise TypeError("f returned (grad, cost); return (cost, grad), the cost first")
     elif need_grad:
         raise TypeError(f"f must return a pair (cost, grad), got {type(out).__name__}")
@@ -468,9 +468,11 @@ def sweep_verdict(slope_at, x0, analytic, cost, h, tol, cost_eps, relative_error
         return NO_STEP, None, None
     scale = max(1.0, abs(analytic))
     g, g10 = gaps.get(1.0, 0.0), gaps.get(10.0, 0.0)
-    # A smooth cost's one-sided slopes differ by f'' * step, so ten times more at 10 h;
-    # rounding noise makes the difference shrink ten times; a kink keeps it.
-    if g > 10 * tol * scale and 0.3 <= g10 / g <= 3:
+    # The one-sided slopes differ by f'' * step for a smooth cost (growing with the step), by
+    # noise / step for a cost's rounding noise (shrinking), and by the jump for a kink
+    # (whatever the step, once it reaches over the kink): a kink's gap stays from h to 100 h.
+    larger = [gaps[k] for k in (10.0, 100.0) if k in gaps]
+    if g > 10 * tol * scale and larger and all(0.3 <= gk / g <= 3 for gk in larger):
         return KINK, None, slopes[1.0]
     passing = [k for k, n in centred.items() if k != 1.0 and relative_error(analytic, n) <= tol]
     if passing:

@@ -115,7 +115,7 @@ def gradcheck_naive(f, x, gradient_text="", *, h=1e-4, tol=1e-5, blocks=None, sa
     result = GradcheckResult(passed=False, h=h, tol=tol, layout=layout,
                              mode="directional" if directions else
                              "sampled" if samples else "full")
-    numeric, grad, cost = {}, None, None
+    numeric, grad, cost, cost_eps = {}, None, None, None
     planned = 2 * (directions or len(indices)) + 2
     with Session(f, point, layout, rngs, verbose, planned) as session:
         try:
@@ -138,15 +138,18 @@ def gradcheck_naive(f, x, gradient_text="", *, h=1e-4, tol=1e-5, blocks=None, sa
     ana = grad[index] if grad is not None else np.zeros(0)
     errors = relative_error(ana, num)
     failing = ~(errors <= tol)
-    floor = 4 * np.finfo(float).eps * max(1.0, abs(cost or 0.0)) / h  # rounding in a slope
+    # A slope below the cost's rounding over the step cannot be told from zero.
+    floor = 4 * (cost_eps or 2.0 ** -52) * max(1.0, abs(cost or 0.0)) / h
     untested = [name or "x" for name, _, lo, hi in layout.ranges()
                 if _all_below(index, ana, num, lo, hi, floor)]
     result.summarise(index, ana, num, errors, failing, verdicts, untested, session.saved)
     result.passed = not (result.problem or failing.any() or result.n_directions_failed)
     if untested and not result.problem:
-        warnings.warn(f"gradcheck_naive: {_explain._join(untested)} not tested at this "
-                      f"x: every gradient there, analytic and numeric, is zero "
-                      f"(below {floor:.1e}); {result.untested_cause}", UserWarning, stacklevel=2)
+        warnings.warn(f"gradcheck_naive: {_explain._join(untested)} not tested at this x: "
+                      f"every gradient there, analytic and numeric, is zero or below "
+                      f"{floor:.1e}, too small to tell from the cost's rounding"
+                      + (f"; {result.untested_cause}" if result.untested_cause else ""),
+                      UserWarning, stacklevel=2)
     if verbose:
         _explain.print_classic(result, gradient_text)
     if raise_exception and not result.passed:
@@ -201,7 +204,7 @@ def numerical_gradient(f, x, h=1e-4, *, df=None, rngs=None):
     if no_step:
         i = no_step[0]
         raise ValueError(f"numerical_gradient: no step is possible at {layout.place(i)} = "
-                         f"{session.saved[i]!r}: x + h == x - h there ({len(no_step)} such "
+                         f"{float(session.saved[i])!r}: x + h == x - h there ({len(no_step)} such "
                          f"entries); use a larger h")
     return np.array([slopes[i] for i in range(point.size)]).reshape(point.shape)
 

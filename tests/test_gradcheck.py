@@ -778,3 +778,259 @@ def test_notebook_display_is_a_table_per_block_and_the_worst_entries():
     assert "every checked entry of b is off by one factor: analytic = -1 x numeric" in page
     assert "Gradient check passed" in quiet(quad, THETA.copy(),
                                                       verbose=False)._repr_html_()
+
+
+# Fail loudly --------------------------------------------------------------------------------
+
+def test_a_failing_check_raises_by_default_after_the_classic_lines(capsys):
+    with pytest.raises(GradcheckError) as info:
+        gradcheck_naive(lambda x: (np.sum(x ** 2), x), np.ones(3))
+    out = capsys.readouterr().out
+    assert out.startswith("Gradient check failed.\nFirst gradient error found at index (0,)")
+    error = info.value
+    assert isinstance(error, AssertionError) and not error.result
+    assert str(error) == error.result.report and "3 of 3 entries failed" in str(error)
+
+
+def test_a_test_that_asserts_nothing_still_fails_on_a_wrong_gradient():
+    # The Tel Aviv starter's test_word2vec_basic style: call the checker, assert nothing.
+    def student_test():
+        gradcheck_naive(lambda x: (np.sum(x ** 3), 2 * x), np.ones(4), "cube gradient")
+
+    with pytest.raises(AssertionError):
+        student_test()
+
+
+# Determinism: found, named, held fixed ------------------------------------------------------
+
+def own_generator_dropout(seed=0):
+    """A dropout cost that draws its mask from its own generator, the NumPy 1.17+ idiom."""
+    rng = np.random.default_rng(seed)
+
+    def f(theta):
+        keep = rng.random(theta.size) < 0.5
+        return float(np.sum((theta * keep) ** 2)), 2 * theta * keep
+
+    return f, rng
+
+
+def test_an_f_with_its_own_generator_is_named_not_blamed():
+    f, _ = own_generator_dropout()
+    result = quiet(f, np.arange(1.0, 9.0), verbose=False)
+    assert not result and result.failures == []  # no per-entry verdicts for such an f
+    assert result.problem.startswith("f is not deterministic: two calls at the same x returned "
+                                     "costs ")
+    assert "rng (Generator, in f)" in result.problem and "rngs=[rng]" in result.problem
+    assert result.report.startswith("Could not be checked: f is not deterministic")
+    assert "wrong gradient" not in result.report and "kink" not in result.report
+
+
+@pytest.mark.parametrize("kind", ["Generator", "RandomState", "Random"])
+def test_rngs_hold_a_generator_to_the_classic_contract(kind):
+    make = {"Generator": np.random.default_rng, "RandomState": np.random.RandomState,
+            "Random": random.Random}[kind]
+    rng, twin = make(3), make(3)
+    draw = {"Generator": lambda g: g.random(8), "RandomState": lambda g: g.random_sample(8),
+            "Random": lambda g: np.array([g.random() for _ in range(8)])}[kind]
+
+    def f(theta):
+        keep = draw(rng) < 0.5
+        return float(np.sum((theta * keep) ** 2)), 2 * theta * keep
+
+    assert quiet(f, np.arange(1.0, 9.0), verbose=False, rngs=[rng])
+    draw(twin)  # where one call of f leaves the generator
+    assert draw(rng).tolist() == draw(twin).tolist()
+
+
+def test_differences_far_below_what_the_check_resolves_are_noted_not_failed():
+    # MKL without conditional reproducibility can sum in another order from call to call.
+    calls = []
+
+    def f(theta):
+        calls.append(1)
+        wobble = 1e-15 if len(calls) % 2 else 0.0
+        return float(np.sum(theta ** 2)) + wobble, 2 * theta
+
+    result = quiet(f, np.arange(1.0, 4.0), verbose=False)
+    assert result and any("differ slightly" in note for note in result.notes)
+
+
+def test_the_random_state_retry_holds_an_f_that_draws_only_at_nudged_points():
+    x0 = np.arange(1.0, 6.0)
+
+    def f(theta):
+        noise = random.random() if not np.array_equal(theta, x0) else 0.0  # nudged only
+        return float(np.sum(theta ** 2)) + noise, 2 * theta
+
+    random.seed(11)
+    entry = random.getstate()
+    # Without a reset before every call, up and down see different noise: every slope is off.
+    assert quiet(f, x0.copy(), verbose=False)
+    random.setstate(entry)
+    random.random()
+    assert random.getstate() != entry
+    random.setstate(entry)
+    quiet(f, x0.copy(), verbose=False)
+    after = random.getstate()
+    random.setstate(entry)
+    random.random()  # one call of f at a nudged point draws once
+    assert after == random.getstate()
+
+
+# No vacuous pass ---------------------------------------------------------------------------
+
+NET_BLOCKS = [("W1", (4, 3)), ("b1", (1, 3)), ("W2", (3, 2)), ("b2", (1, 2))]
+
+
+def test_a_zero_second_layer_passes_but_says_the_first_layer_was_not_tested(capsys):
+    data, labels, params = net_problem()
+    params[15:21] = 0.0  # W2 = 0, a common initialisation
+    f = lambda p: student_network(data, labels, p, NET_DIMS, "sigmoid_grad(z)")  # noqa: E731
+    with pytest.warns(UserWarning, match=r"W1 and b1 not tested at this x.*W2 is all zeros, so "
+                                         r"no gradient reaches W1 and b1: check at a random "
+                                         r"point"):
+        result = gradcheck_naive(f, params, blocks=NET_BLOCKS)
+    assert result  # the classic rule is unchanged
+    assert result.untested == ["W1", "b1"]
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line == ("Gradient check passed! But W1 and b1 were not tested: every gradient "
+                    "there is zero at this x.")
+    assert "Not tested at this x: W1 and b1" in result.report
+    assert "not tested" in result._repr_html_()
+    assert "not tested: W1, b1" in repr(result)
+    # At a random point the same slip fails.
+    assert not quiet(f, net_problem()[2], blocks=NET_BLOCKS, verbose=False)
+
+
+def test_a_zero_point_without_blocks_says_so():
+    with pytest.warns(UserWarning, match="x is all zeros: check at a random point"):
+        result = quiet(lambda v: (float(np.sum(v ** 4)), 4 * v ** 3), np.zeros(4),
+                       verbose=False)
+    assert result and result.untested == ["x"]
+
+
+def test_the_sanity_check_point_tests_every_block():
+    from q1c_neural import sanity_check
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = sanity_check(verbose=False)
+    assert result and result.untested == []
+
+
+# Honest verdicts ---------------------------------------------------------------------------
+
+def float32_cost(x):
+    """A smooth cost computed in float32, returned as np.float32, with the right gradient;
+    its constant 1000 makes its rounding (about 6e-5) swamp a slope at every step tried."""
+    x32 = x.astype(np.float32)
+    return np.float32(1000) + np.sum(x32 ** 2), 2 * x
+
+
+@pytest.mark.parametrize("f", [float32_cost, lambda x: (float(float32_cost(x)[0]),
+                                                        float32_cost(x)[1])])
+def test_a_float32_cost_gets_rounding_noise_not_kink_or_wrong(f):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "not tested": true, and beside the point
+        result = quiet(f, np.linspace(0.5, 2.0, 6), verbose=False)
+    assert not result
+    verdicts = {e.verdict for e in result.failures}
+    assert "kink" not in verdicts and "wrong gradient" not in verdicts
+    assert "rounding noise" in verdicts
+    assert any("rounding noise" in h for h in result.hints)
+
+
+def test_a_large_cost_with_a_tiny_step_is_rounding_noise():
+    with pytest.warns(UserWarning, match=r"x not tested at this x: every gradient there, "
+                                         r"analytic and numeric, is zero or below 8.9e\+03, too "
+                                         r"small to tell from the cost's rounding"):
+        result = quiet(lambda v: (1e12 + float(np.sum(v ** 2)), 2 * v), np.linspace(1, 2, 4),
+                       h=1e-7, verbose=False)
+    assert not result
+    assert {e.verdict for e in result.failures} <= {"rounding noise", "finite-difference error"}
+
+
+@pytest.mark.parametrize("x", [2.0 ** 34, 2.0 ** 20])
+def test_a_failing_entry_at_a_power_of_two_does_not_crash_the_sweep(x):
+    h = 1e-4 if x > 2 ** 30 else 1e-8
+    result = quiet(lambda v: (float(np.sum(v ** 2)), 3 * v), np.array([x]), h=h, verbose=False)
+    assert not result and result.failures[0].verdict and "1 of 1 entries failed" in result.report
+
+
+def test_no_step_possible_is_its_own_verdict_and_numerical_gradient_refuses():
+    result = quiet(quad, np.array([1e20]), verbose=False)
+    assert not result and result.failures[0].verdict == "no step possible"
+    with pytest.raises(ValueError, match=r"no step is possible at \(0,\) = 1e\+20"):
+        numerical_gradient(lambda v: np.sum(v ** 2), np.array([1e20]))
+
+
+def test_tied_arrays_in_a_dict_and_duplicate_block_names_are_errors():
+    W = np.ones((2, 2))
+    with pytest.raises(ValueError, match=r"x\['W_out'\] and x\['W_in'\] share memory"):
+        quiet(lambda p: (0.0, {k: np.zeros((2, 2)) for k in p}), {"W_in": W, "W_out": W})
+    with pytest.raises(ValueError, match=r"the name 'W' is given twice"):
+        quiet(quad, np.ones(4), blocks=[("W", (2,)), ("W", (2,))])
+
+
+def test_numerical_gradient_nudges_a_float32_array_that_f_reads_through_a_closure():
+    W = np.array([[0.5, -1.0], [2.0, 0.25]], dtype=np.float32)  # cs231n's nets default to it
+    before = W.tobytes()
+    numeric = numerical_gradient(lambda _: float(np.sum(W.astype(np.float64) ** 2)), W, h=1e-2)
+    assert W.tobytes() == before
+    np.testing.assert_allclose(numeric, 2 * W, rtol=1e-6)
+
+
+# One layer with an upstream gradient --------------------------------------------------------
+
+def test_df_differences_the_outputs_first_for_an_affine_layer_and_a_relu():
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((10, 6)), rng.standard_normal((6, 5))
+    dout = rng.standard_normal((10, 5))
+    before = x.tobytes()
+    numeric = numerical_gradient(lambda v: v @ w, x, h=1e-5, df=dout)
+    np.testing.assert_allclose(numeric, dout @ w.T, rtol=1e-9)
+    assert x.tobytes() == before
+    # cs231n's relu cell: relu_forward(x) = max(0, x), its backward dout * (x > 0).
+    x, dout = rng.standard_normal((10, 10)), rng.standard_normal((10, 10))
+    numeric = numerical_gradient(lambda v: np.maximum(0, v), x, h=1e-5, df=dout)
+    np.testing.assert_allclose(numeric, dout * (x > 0), rtol=1e-11, atol=1e-11)
+
+
+def test_df_of_the_wrong_shape_is_named():
+    with pytest.raises(ValueError, match=r"df must have the shape of f's output, \(1, 2\), got "
+                                         r"df of shape \(2,\)"):
+        numerical_gradient(lambda v: v * 2, np.ones((1, 2)), df=np.ones(2))
+
+
+# Messages for the usual mistakes -----------------------------------------------------------
+
+def test_the_usual_mistakes_are_named():
+    from q1c_neural import forward_backward_prop
+
+    x = np.ones(3)
+    with pytest.raises(TypeError, match=r"got a tuple \(the value of f\(x\)\?\): pass f, not "
+                                        r"f\(x\)"):
+        gradcheck_naive(quad(x), x)
+    with pytest.raises(TypeError, match=r"f takes 4 arguments \(data, labels, params, "
+                                        r"dimensions\).*lambda p: forward_backward_prop\(data, "
+                                        r"labels, p, dimensions\)"):
+        gradcheck_naive(forward_backward_prop, x)
+    with pytest.raises(TypeError, match=r"x is a list of 2 arrays.*pass a dict"):
+        gradcheck_naive(quad, [np.ones(2), np.ones(3)])
+    with pytest.raises(ValueError, match=r"got an array of shape \(3,\): sum it"):
+        gradcheck_naive(lambda v: (v ** 2, 2 * v), x)
+    with pytest.raises(TypeError, match=r"f returned \(grad, cost\); return \(cost, grad\)"):
+        gradcheck_naive(lambda v: (2 * v, float(np.sum(v ** 2))), x)
+    with pytest.raises(TypeError, match=r"f returned grad None"):
+        gradcheck_naive(lambda v: (float(np.sum(v ** 2)), None), x)
+    with pytest.raises(TypeError, match=r"grad as 2 arrays.*pack_params"):
+        gradcheck_naive(lambda v: (float(np.sum(v ** 2)), (np.ones(2), np.ones(1))), x)
+
+
+def test_nothing_checked_says_why_and_a_directional_pass_counts_directions():
+    result = quiet(lambda v: (np.nan, 2 * v), np.ones(3), verbose=False)
+    assert result.report.startswith("Could not be checked: f returned a non-finite cost nan")
+    assert "0 of 0" not in result.report and "0 of 0" not in result._repr_html_()
+    passed = quiet(quad, np.ones(50), directions=4, verbose=False)
+    assert repr(passed).startswith("GradcheckResult(passed: all 4 directions")
+    assert "all 4 random directions" in passed.report
