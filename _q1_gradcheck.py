@@ -179,6 +179,10 @@ class _Generator:
 
 
 def _same_state(a, b):
+    try:
+        return bool(a == b)  # tuples of ints, dicts of ints: one comparison
+    except ValueError:  # an array inside (np.random's key): compare piece by piece
+        pass
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(
             _same_state(a[k], b[k]) for k in a)
@@ -261,6 +265,7 @@ class Session:
         self.f, self.point, self.layout, self.df = f, point, layout, df
         self.flat, self.saved = point.flat, point.copy()
         self.generators = generators(rngs)
+        self.to_reset = []
         self.calls, self.modified = 0, ""
         self.progress = Progress(planned, point.size) if verbose else None
 
@@ -281,14 +286,14 @@ class Session:
 
     def call(self):
         """Reset the generators f draws from, call f at the current point, return its output."""
-        for g in self.generators:
-            if g.reset:
-                g.set(g.entry)
+        for g in self.to_reset:
+            g.set(g.entry)
         out = self.f(self.point.argument)
         self.calls += 1
         if self.calls == 1:
             for g in self.generators:
                 g.reset = g.moved()
+            self.to_reset = [g for g in self.generators if g.reset]
         if self.progress:
             self.progress.tick(self.calls)
         return out
@@ -296,19 +301,24 @@ class Session:
     def value_at(self, i, value):
         """Set entry i to value and call f; return f's value there (its cost, or with `df` its
         output array) and the value x[i] actually held (rounded to x's dtype)."""
-        self.flat[i] = value
-        held = float(self.flat[i])
+        flat = self.flat
+        flat[i] = value
+        held = flat[i]
         out = self.call()
-        out = output_array(out, self.df.shape) if self.df is not None else \
-            split_output(out, need_grad=True)[0]
-        if not _same_bits(float(self.flat[i]), held):
+        if self.df is None:
+            out = split_output(out, need_grad=True)[0]
+            finite = math.isfinite(out)
+        else:
+            out = output_array(out, self.df.shape)
+            finite = np.isfinite(out).all()
+        if not _same_bits(flat[i], held):
             raise Stop(f"f modified its input x while {self.layout.place(i)} was perturbed; "
                        f"copy x in f before changing it")
-        if not np.all(np.isfinite(out)):
+        if not finite:
             what = "an output that is not finite" if self.df is not None else \
                 f"a non-finite cost ({out})"
             raise Stop(f"f returned {what} with {self.layout.place(i)} perturbed")
-        return out, held
+        return out, float(held)
 
     def cost_at_point(self, values, label):
         """f's cost with x set to `values` (a direction's step); x is put back."""
@@ -326,6 +336,7 @@ class Session:
         drifted = [g for g in self.generators if not g.reset and g.moved()]
         for g in drifted:
             g.reset = True
+        self.to_reset = [g for g in self.generators if g.reset]
         return not drifted
 
 
@@ -360,6 +371,8 @@ def check_f(f, name):
 
 def split_output(out, need_grad, shape=None):
     """(cost as a float, grad) from what f returned; a bare cost where grad is optional."""
+    if type(out) is tuple and len(out) == 2 and type(out[0]) is float and shape is None:
+        return out  # the common case, at every call: nothing to convert
     if isinstance(out, (tuple, list)) and len(out) == 2:
         cost, grad = out
         if (shape is not None and isinstance(grad, (float, int, np.number))

@@ -286,7 +286,7 @@ def _sweep(session, grad, numeric, cost, h, tol, cost_eps):
     index = np.fromiter(numeric, dtype=np.intp, count=len(numeric))
     errors = relative_error(grad[index], np.fromiter(numeric.values(), float, len(numeric)))
     failing = np.flatnonzero(~(errors <= tol))
-    worst = failing[np.argsort(-np.nan_to_num(errors[failing], nan=np.inf))]
+    worst = failing[np.argsort(-np.where(np.isnan(errors[failing]), np.inf, errors[failing]))]
     verdicts = {}
     for k in worst[:_explain.SWEEP_LIMIT]:
         i = int(index[k])
@@ -464,20 +464,20 @@ class GradcheckResult:
             return Entry(layout.place(i), float(analytic[k]), float(numeric[k]), *verdict)
 
         self.n_checked, self.n_failed = index.size, int(failing.sum())
+        errors = np.where(np.isnan(errors), np.inf, errors)  # NaN ranks as the worst
         if index.size:
-            self.worst = entry(int(np.argmax(np.nan_to_num(errors, nan=np.inf))))
+            self.worst = entry(int(np.argmax(errors)))
         order = np.flatnonzero(failing)
         if order.size:
             self.first_failure = entry(int(order[np.argmin(index[order])]))
-            self.failures = sorted((entry(k) for k in order),
-                                   key=lambda e: -np.nan_to_num(e.rel_error, nan=np.inf))
+            self.failures = [entry(k) for k in order[np.argsort(-errors[order],
+                                                                kind="stable")]]
         found, failed_blocks = {}, []
         for name, shape, lo, hi in layout.ranges():
             mine = np.flatnonzero((index >= lo) & (index < hi))
             summary = BlockSummary(name, shape, mine.size, int(failing[mine].sum()))
             if mine.size:
-                summary.worst = entry(int(mine[np.argmax(np.nan_to_num(errors[mine],
-                                                                       nan=np.inf))]))
+                summary.worst = entry(int(mine[np.argmax(errors[mine])]))
             if summary.n_failed:
                 failed_blocks.append(name)
                 explained = all(verdicts.get(int(i), ("",))[0] not in ("", WRONG)
