@@ -684,6 +684,7 @@ def report_html(result):
 def print_classic(result, gradient_text):
     """The classic messages (CS224n 2017's, or with a gradient_text the 2019+ starters'),
     then the report on failure."""
+    result._printed = True
     if result.passed:
         line = (f"Gradient check passed! ({gradient_text})" if gradient_text else
                 "Gradient check passed!")

@@ -119,7 +119,12 @@ def gradcheck_naive(f, x, gradient_text="", *, h=1e-4, tol=1e-5, blocks=None, sa
     planned = 2 * (directions or len(indices)) + 2
     with Session(f, point, layout, rngs, verbose, planned) as session:
         try:
-            cost, grad, cost_eps = _at_x(session, point)
+            cost, grad, cost_type = _at_x(session, point)
+            cost_eps = float(np.finfo(cost_type).eps)
+            if cost_eps > 2.0 ** -52:
+                result.notes.append(f"f returns its cost as {cost_type.__name__}: its rounding, "
+                                    f"about {cost_eps:.0e} of the cost, limits the slopes the "
+                                    f"check can resolve")
             result.notes += _same_at_x(session, point, cost, grad, h, tol)
             # Entries: the slopes, one entry at a time (or directions, then their entries).
             if directions:
@@ -239,7 +244,7 @@ def relative_error(analytic, numeric):
 
 
 def _at_x(session, point):
-    """f at x itself: its cost, its gradient as a flat vector, and the cost's precision."""
+    """f at x itself: its cost, its gradient as a flat vector, and the cost's float type."""
     out = session.call()
     changed = point.first_change(session.saved)
     if changed is not None:
@@ -248,14 +253,13 @@ def _at_x(session, point):
                    f"its input cannot be checked: copy x in f before changing it")
     cost, grad = _explain.split_output(out, need_grad=True, shape=point.shape)
     grad = _explain.grad_vector(point, grad)
-    raw = out[0]
-    cost_eps = float(np.finfo(raw.dtype).eps) if isinstance(raw, np.floating) else 2.0 ** -52
+    cost_type = type(out[0]) if isinstance(out[0], np.floating) else np.float64
     if not np.isfinite(cost) or not np.isfinite(grad).all():
         bad = np.flatnonzero(~np.isfinite(grad))
         what = (f"cost {cost}" if not np.isfinite(cost) else
                 f"gradient ({grad[bad[0]]} at {session.layout.place(int(bad[0]))})")
         raise Stop(f"f returned a non-finite {what} at x")
-    return cost, grad, cost_eps
+    return cost, grad, cost_type
 
 
 def _same_at_x(session, point, cost, grad, h, tol):
@@ -451,6 +455,7 @@ class GradcheckResult:
     problem: str = ""
     notes: list = field(default_factory=list)
     hints: list = field(default_factory=list)
+    _printed: bool = field(default=False, repr=False)
 
     def summarise(self, index, analytic, numeric, errors, failing, verdicts, untested, x):
         """Fill in the counts, the entries, the per-block summaries and the hints."""
@@ -532,7 +537,8 @@ class GradcheckResult:
         return self.report
 
     def _repr_html_(self):
-        return _explain.report_html(self)
+        # Printed already (verbose): a notebook shows the one-line repr, not the report twice.
+        return None if self._printed else _explain.report_html(self)
 
 
 def _sanity_checks():

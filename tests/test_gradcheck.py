@@ -896,6 +896,7 @@ def test_a_zero_second_layer_passes_but_says_the_first_layer_was_not_tested(caps
     assert line == ("Gradient check passed! But W1 and b1 were not tested: every gradient "
                     "there is zero at this x.")
     assert "Not tested at this x: W1 and b1" in result.report
+    result._printed = False  # as a notebook shows a result that was not printed
     assert "not tested" in result._repr_html_()
     assert "not tested: W1, b1" in repr(result)
     # At a random point the same slip fails.
@@ -938,6 +939,8 @@ def test_a_float32_cost_gets_rounding_noise_not_kink_or_wrong(f):
     assert "kink" not in verdicts and "wrong gradient" not in verdicts
     assert "rounding noise" in verdicts
     assert any("rounding noise" in h for h in result.hints)
+    if f is float32_cost:  # arriving as np.float32, it is named at once
+        assert "f returns its cost as float32" in result.report
 
 
 def test_a_large_cost_with_a_tiny_step_is_rounding_noise():
@@ -1034,3 +1037,25 @@ def test_nothing_checked_says_why_and_a_directional_pass_counts_directions():
     passed = quiet(quad, np.ones(50), directions=4, verbose=False)
     assert repr(passed).startswith("GradcheckResult(passed: all 4 directions")
     assert "all 4 random directions" in passed.report
+
+
+def test_in_a_notebook_a_printed_report_is_not_shown_again_as_html(capsys):
+    printed = quiet(lambda t: model(t, "sign"), THETA.copy(), blocks=BLOCKS)
+    assert "Gradient check failed" in capsys.readouterr().out
+    assert printed._repr_html_() is None  # IPython falls back to the one-line repr
+    quiet_one = quiet(lambda t: model(t, "sign"), THETA.copy(), blocks=BLOCKS, verbose=False)
+    assert quiet_one._repr_html_().startswith("<p><b")
+
+
+def test_a_passing_report_gives_the_worst_error_and_each_block_row_its_verdict():
+    passed = quiet(quad, THETA.copy(), verbose=False)
+    assert passed.report.startswith("Gradient check passed: all 12 entries within tol 1e-05 "
+                                    "(worst rel. error")
+    failed = quiet(lambda t: model(t, "sign"), THETA.copy(), blocks=BLOCKS, verbose=False)
+    page = failed._repr_html_()
+    assert "<td>pass</td></tr>" in page and "<td>fail</td></tr>" in page
+
+
+def test_the_worst_entries_say_how_many_more_there_are():
+    result = quiet(lambda v: (float(np.sum(v ** 2)), 3 * v), np.ones(8), verbose=False)
+    assert "... and 3 more" in result.report and "... and 3 more" in result._repr_html_()
