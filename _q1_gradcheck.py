@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from _q1_arrays import as_real_array
+from _q1_progress import ProgressLine
 
 # Verdicts of a failing entry, from the step sweep.
 FD_ERROR = "finite-difference error"
@@ -705,32 +706,25 @@ def print_classic(result, gradient_text):
 
 
 class Progress:
-    """For a long check in verbose mode: an estimate on stderr, then one live line."""
+    """For a long check in verbose mode: an estimate on stderr, then a progress line."""
 
     def __init__(self, planned, size):
         self.planned, self.size = planned, size
         self.start = time.perf_counter()
-        self.shown, self.next_update = False, 0.0
+        self.line = None
 
     def tick(self, calls):
         if calls == 5:  # long enough to estimate, soon enough to say so at once
             estimate = (time.perf_counter() - self.start) / calls * self.planned
             if estimate > 5:
-                self.shown = True
                 print(f"gradcheck_naive: about {estimate:.0f} s for {self.planned} calls of f "
                       f"({self.size} entries); samples=K or directions=True check a part of x "
                       f"in a fraction of that", file=sys.stderr, flush=True)
-        if not self.shown:
-            return
-        now = time.perf_counter()
-        if now >= self.next_update:
-            self.next_update = now + 0.5
-            done = min(calls / self.planned, 1.0)
-            elapsed = now - self.start
-            left = elapsed / calls * max(self.planned - calls, 0)
-            print(f"\r  {done:4.0%} {calls}/{self.planned} calls of f, {elapsed:.0f} s elapsed, "
-                  f"about {left:.0f} s left   ", end="", file=sys.stderr, flush=True)
+                self.line = ProgressLine(self.planned, "call")
+                self.line.start = self.start
+        if self.line is not None:
+            self.line.update(min(calls, self.planned))
 
     def done(self):
-        if self.shown:
-            print(file=sys.stderr, flush=True)
+        if self.line is not None:
+            self.line.close()

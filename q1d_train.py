@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 import q1c_neural
+from _q1_progress import ProgressLine
 from q1c_neural import init_params, predict
 
 __all__ = ["train", "make_spiral", "accuracy", "save_plot", "TrainingDivergedError", "main"]
@@ -68,47 +69,6 @@ def accuracy(data, labels, params, dimensions):
     return float(np.count_nonzero(predict(data, params, dimensions) == k) / len(data))
 
 
-class _Progress:
-    """Training progress, one line: redrawn in place in a notebook (through an IPython display
-    handle, on stdout) or on a terminal (with \\r, on stderr); otherwise a few plain lines on
-    stderr, as in a log file or a CI job."""
-
-    def __init__(self, epochs):
-        self.epochs = epochs
-        self.handle = _notebook_display()
-        self.live = self.handle is not None or sys.stderr.isatty()
-        self.every = max(1, epochs // (20 if self.live else 5))
-
-    def show(self, epoch, loss, acc):
-        if epoch % self.every and epoch != self.epochs:
-            return
-        done = epoch / self.epochs
-        bar = "#" * int(24 * done) + "." * (24 - int(24 * done))
-        line = (f"epoch {epoch:>{len(str(self.epochs))}}/{self.epochs} [{bar}] loss {loss:.4f}  "
-                f"accuracy {acc:.1%}")
-        if self.handle is not None:
-            self.handle.update({"text/plain": line}, raw=True)
-        elif self.live:
-            print("\r" + line, end="\n" if epoch == self.epochs else "", file=sys.stderr,
-                  flush=True)
-        else:
-            print(line, file=sys.stderr)
-
-
-def _notebook_display():
-    """A display handle when running inside a Jupyter kernel, else None.
-
-    IPython is only used when it is already the running shell: it is never imported here.
-    """
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
-        return None
-    from IPython.display import display
-
-    return display({"text/plain": "training..."}, raw=True, display_id=True)
-
-
 def train(data, labels, dimensions=None, *, epochs=EPOCHS, batch_size=BATCH_SIZE,
           learning_rate=LEARNING_RATE, seed=0, verbose=True):
     """Fit the network's parameters with minibatch stochastic gradient descent.
@@ -127,8 +87,9 @@ def train(data, labels, dimensions=None, *, epochs=EPOCHS, batch_size=BATCH_SIZE
         Seeds the initial parameters and the shuffling: the same seed gives the same result,
         bit for bit.
     verbose : bool, optional
-        Show progress: one line redrawn in place in a notebook or on a terminal, otherwise
-        five plain lines on stderr.
+        Show progress as tqdm does (percentage, elapsed time, time left, rate, loss): one
+        line redrawn in place in a notebook or on a terminal, otherwise five plain lines on
+        stderr. On Ctrl-C the line ends and "interrupted at epoch N of M" follows.
 
     Returns
     -------
@@ -189,7 +150,7 @@ def train(data, labels, dimensions=None, *, epochs=EPOCHS, batch_size=BATCH_SIZE
     data, k, _, dims, *blocks = q1c_neural._checked(data, labels, params, dimensions, "train")
     rng = np.random.default_rng(seed)
     history = {"loss": [], "accuracy": []}
-    progress = _Progress(epochs) if verbose else None
+    progress = ProgressLine(epochs, "epoch") if verbose else None
     initial_loss = q1c_neural._forward_backward(data, k, None, dims, *blocks)[0] / len(data)
 
     def diverged(epoch, loss):
@@ -198,24 +159,33 @@ def train(data, labels, dimensions=None, *, epochs=EPOCHS, batch_size=BATCH_SIZE
             f"(it started at {initial_loss:.3g}); try a smaller learning rate than "
             f"{learning_rate:g}, say {learning_rate / 10:g}")
 
-    for epoch in range(1, epochs + 1):
-        total, correct = 0.0, 0
-        order = rng.permutation(len(data))
-        for start in range(0, len(data), batch_size):
-            batch = order[start:start + batch_size]
-            cost, grad, scores = q1c_neural._forward_backward(data[batch], k[batch], None, dims,
-                                                              *blocks)
-            if not np.isfinite(cost):
-                raise diverged(epoch, cost / len(batch))
-            total += cost
-            correct += np.count_nonzero(scores.argmax(axis=1) == k[batch])
-            params -= (learning_rate / len(batch)) * grad
-        if total / len(data) > DIVERGENCE_FACTOR * initial_loss:
-            raise diverged(epoch, total / len(data))
-        history["loss"].append(total / len(data))
-        history["accuracy"].append(correct / len(data))
+    epoch = 0
+    try:
+        for epoch in range(1, epochs + 1):
+            total, correct = 0.0, 0
+            order = rng.permutation(len(data))
+            for start in range(0, len(data), batch_size):
+                batch = order[start:start + batch_size]
+                cost, grad, scores = q1c_neural._forward_backward(data[batch], k[batch], None,
+                                                                  dims, *blocks)
+                if not np.isfinite(cost):
+                    raise diverged(epoch, cost / len(batch))
+                total += cost
+                correct += np.count_nonzero(scores.argmax(axis=1) == k[batch])
+                params -= (learning_rate / len(batch)) * grad
+            if total / len(data) > DIVERGENCE_FACTOR * initial_loss:
+                raise diverged(epoch, total / len(data))
+            history["loss"].append(total / len(data))
+            history["accuracy"].append(correct / len(data))
+            if progress:
+                progress.update(epoch, f"loss {history['loss'][-1]:.4f} accuracy "
+                                       f"{history['accuracy'][-1]:.1%}")
+    except KeyboardInterrupt:
         if progress:
-            progress.show(epoch, history["loss"][-1], history["accuracy"][-1])
+            progress.close(f"interrupted at epoch {epoch} of {epochs}")
+        raise
+    if progress:
+        progress.close()
     return params, history
 
 
@@ -354,6 +324,8 @@ def main(argv=None):
     except (ValueError, TrainingDivergedError) as error:
         print(error, file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130  # the progress line said where it stopped; no traceback
     print(f"training accuracy {accuracy(data, labels, params, dimensions):.1%}, held-out "
           f"accuracy {accuracy(held_out, held_out_labels, params, dimensions):.1%} (a second "
           f"spiral, seed {args.seed + 1})")

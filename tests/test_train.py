@@ -64,14 +64,19 @@ def test_progress_is_a_few_plain_lines_on_stderr_when_not_live_and_silence(small
     out, err = capsys.readouterr()
     err = err.splitlines()
     assert out == "" and len(err) == 5
-    assert err[-1].startswith("epoch 40/40 [") and "accuracy" in err[-1]
+    assert err[-1].startswith("100% |####################| 40/40 epochs [00:00<00:00, ")
+    assert "epochs/s] loss " in err[-1] and "accuracy" in err[-1]
     train(data, labels, (2, 5, 3), epochs=40, verbose=False)
     assert capsys.readouterr() == ("", "")
 
 
-def test_progress_in_a_notebook_is_one_display_updated_in_place(small_spiral, capsys,
-                                                                monkeypatch):
-    class ZMQInteractiveShell:  # what get_ipython() returns inside a Jupyter kernel
+def test_progress_in_a_kernel_is_one_display_updated_in_place_colab_included(small_spiral,
+                                                                            capsys,
+                                                                            monkeypatch):
+    class ZMQInteractiveShell:  # ipykernel's shell class
+        pass
+
+    class ColabShell(ZMQInteractiveShell):  # Colab's subclasses it
         pass
 
     updates, shown = [], []
@@ -84,13 +89,46 @@ def test_progress_in_a_notebook_is_one_display_updated_in_place(small_spiral, ca
         shown.append(data)
         return Handle()
 
-    fake_ipython = types.SimpleNamespace(get_ipython=ZMQInteractiveShell)
-    monkeypatch.setitem(sys.modules, "IPython", fake_ipython)
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=ColabShell))
     monkeypatch.setitem(sys.modules, "IPython.display", types.SimpleNamespace(display=display))
+    monkeypatch.setitem(sys.modules, "ipykernel.zmqshell",
+                        types.SimpleNamespace(ZMQInteractiveShell=ZMQInteractiveShell))
     data, labels = small_spiral
     train(data, labels, (2, 5, 3), epochs=40)
-    assert capsys.readouterr() == ("", "")  # nothing on stderr's pink background
-    assert len(shown) == 1 and len(updates) == 20 and updates[-1].startswith("epoch 40/40")
+    assert capsys.readouterr() == ("", "")  # nothing on stderr's red background
+    assert len(shown) == 1 and 1 <= len(updates) <= 40  # redrawn by time, not per epoch
+    assert updates[-1].startswith("100% |") and "40/40 epochs" in updates[-1]
+
+
+@pytest.mark.parametrize("columns", [50, 120])
+def test_the_progress_line_fits_the_terminal(columns, monkeypatch):
+    from _q1_progress import ProgressLine
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    progress = ProgressLine(2000, "epoch")
+    progress.live = True  # as on a terminal
+    line = progress.line(700, "loss 0.1113 accuracy 95.7%")
+    assert len(line) < columns and line.startswith(" 35%")
+    assert ("|" in line) == (columns == 120)  # the bar only where it fits
+
+
+def test_ctrl_c_ends_the_line_says_where_and_exits_130(monkeypatch, capsys):
+    import q1c_neural
+
+    real, calls = q1c_neural._forward_backward, []
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 50:  # in epoch 3: 19 batches an epoch, after the initial loss
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(q1c_neural, "_forward_backward", interrupted)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # a terminal: one line in place
+    assert main(["--epochs", "500"]) == 130
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert err.endswith("\ninterrupted at epoch 3 of 500\n")
 
 
 @pytest.mark.parametrize("args, message", [
