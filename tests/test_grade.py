@@ -273,3 +273,41 @@ def test_gradescope_json_and_the_staff_command_line(student_folder, tmp_path):
 def test_the_notebook_table():
     page = grade(reference())._repr_html_()
     assert page.startswith("<p><b>Score 100%</b></p><table>") and "forward_backward_prop" in page
+
+
+def classic_restoring_checker(f, x):
+    """The classic loop (x += h; x -= 2h; x += h): x comes back to rounding, not bit for bit."""
+    fx, grad = f(x)
+    for ix in np.ndindex(x.shape):
+        x[ix] += 1e-4
+        up = f(x)[0]
+        x[ix] -= 2e-4
+        down = f(x)[0]
+        x[ix] += 1e-4
+        if abs((up - down) / 2e-4 - grad[ix]) / max(1, abs(grad[ix])) > 1e-5:
+            print("Gradient check failed.")
+            return
+    print("Gradient check passed!")
+
+
+def test_the_classic_restore_to_rounding_earns_full_marks():
+    result = grade(with_part("gradcheck_naive", classic_restoring_checker))
+    assert result.parts["gradcheck_naive"][:2] == (2.0, 2.0)
+    assert "It gives x back (to rounding)." in result.parts["gradcheck_naive"][2]
+
+
+def averaging_network(data, labels, params, dims):
+    """Consistent, but against the assignment: the cost and its gradient both averaged."""
+    from q1c_neural import forward_backward_prop
+
+    cost, grad = forward_backward_prop(data, labels, params, dims)
+    return cost / len(data), grad / len(data)
+
+
+def test_a_consistently_averaged_network_loses_only_the_cost():
+    result = grade(with_part("forward_backward_prop", averaging_network))
+    score, _, feedback = result.parts["forward_backward_prop"]
+    assert score == 3.0
+    assert feedback == ("The cost is wrong: it averages over the N rows; the cost is their "
+                        "sum. The gradient is right in every block. The gradient matches your "
+                        "own cost.")
