@@ -440,6 +440,26 @@ def output_array(out, shape):
     return out.astype(np.float64)
 
 
+def blocks_of(point, blocks):
+    """The blocks: a dict x's keys, or the caller's `blocks` for a flat x."""
+    if point.keys is None:
+        return blocks
+    if blocks is not None:
+        raise ValueError("x is a dict of named arrays, which are the blocks: give blocks= only "
+                         "with a flat x")
+    return point.blocks()
+
+
+def settings(h, tol, samples, directions):
+    """The step, the tolerance and the mode's count, checked: (h, tol, samples, directions)."""
+    h, tol = positive_number("h", h), positive_number("tol", tol)
+    samples, directions = count_or_none("samples", samples), count_or_none("directions",
+                                                                           directions)
+    if samples and directions:
+        raise ValueError("samples and directions are two different modes: give one, got both")
+    return h, tol, samples, directions
+
+
 def positive_number(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a positive finite number, got {value!r}")

@@ -98,18 +98,9 @@ def gradcheck_naive(f, x, gradient_text="", *, h=1e-4, tol=1e-5, blocks=None, sa
     # Contract checks: what f and x are, and the settings.
     _explain.check_f(f, "gradcheck_naive")
     point = Point(x, "gradcheck_naive")
-    if point.keys is not None:
-        if blocks is not None:
-            raise ValueError("x is a dict of named arrays, which are the blocks: give blocks= "
-                             "only with a flat x")
-        blocks = point.blocks()
-    h, tol = _explain.positive_number("h", h), _explain.positive_number("tol", tol)
-    directions = _explain.count_or_none("directions", DEFAULT_DIRECTIONS if directions is True
-                                        else directions)
-    samples = _explain.count_or_none("samples", samples)
-    if samples and directions:
-        raise ValueError("samples and directions are two different modes: give one, got both")
-    layout = Layout(blocks, point.shape)
+    layout = Layout(_explain.blocks_of(point, blocks), point.shape)
+    h, tol, samples, directions = _explain.settings(h, tol, samples, DEFAULT_DIRECTIONS
+                                                    if directions is True else directions)
     rng = np.random.default_rng(seed)
     indices = [] if directions else _entries_to_check(layout, samples, rng)
     result = GradcheckResult(passed=False, h=h, tol=tol, layout=layout,
@@ -119,12 +110,7 @@ def gradcheck_naive(f, x, gradient_text="", *, h=1e-4, tol=1e-5, blocks=None, sa
     planned = 2 * (directions or len(indices)) + 2
     with Session(f, point, layout, rngs, verbose, planned) as session:
         try:
-            cost, grad, cost_type = _at_x(session, point)
-            cost_eps = float(np.finfo(cost_type).eps)
-            if cost_eps > 2.0 ** -52:
-                result.notes.append(f"f returns its cost as {cost_type.__name__}: its rounding, "
-                                    f"about {cost_eps:.0e} of the cost, limits the slopes the "
-                                    f"check can resolve")
+            cost, grad, cost_eps = _at_x(session, point, result.notes)
             result.notes += _same_at_x(session, point, cost, grad, h, tol)
             # Entries: the slopes, one entry at a time (or directions, then their entries).
             if directions:
@@ -243,8 +229,8 @@ def relative_error(analytic, numeric):
                                                                        np.abs(numeric)))
 
 
-def _at_x(session, point):
-    """f at x itself: its cost, its gradient as a flat vector, and the cost's float type."""
+def _at_x(session, point, notes):
+    """f at x itself: its cost, its gradient as a flat vector, and the cost's precision."""
     out = session.call()
     changed = point.first_change(session.saved)
     if changed is not None:
@@ -253,13 +239,16 @@ def _at_x(session, point):
                    f"its input cannot be checked: copy x in f before changing it")
     cost, grad = _explain.split_output(out, need_grad=True, shape=point.shape)
     grad = _explain.grad_vector(point, grad)
-    cost_type = type(out[0]) if isinstance(out[0], np.floating) else np.float64
+    cost_eps = float(np.finfo(out[0].dtype if isinstance(out[0], np.floating) else float).eps)
+    if cost_eps > 2.0 ** -52:
+        notes.append(f"f returns its cost as {out[0].dtype}: its rounding, about "
+                     f"{cost_eps:.0e} of the cost, limits the slopes the check can resolve")
     if not np.isfinite(cost) or not np.isfinite(grad).all():
         bad = np.flatnonzero(~np.isfinite(grad))
         what = (f"cost {cost}" if not np.isfinite(cost) else
                 f"gradient ({grad[bad[0]]} at {session.layout.place(int(bad[0]))})")
         raise Stop(f"f returned a non-finite {what} at x")
-    return cost, grad, cost_type
+    return cost, grad, cost_eps
 
 
 def _same_at_x(session, point, cost, grad, h, tol):
