@@ -478,23 +478,17 @@ def count_or_none(name, value):
 
 # Verdicts: a sweep of steps for the worst failing entries -----------------------------------
 
-def sweep_verdict(slope_at, x0, analytic, cost, h, tol, cost_eps, relative_error):
+def sweep_verdict(measured, x0, analytic, cost, h, tol, cost_eps, relative_error):
     """Why one entry fails: (verdict, passing step, one-sided slopes).
 
-    `slope_at(step)` returns f's costs at x0 + step and x0 - step with the values x[i] held,
-    or None when f cannot be evaluated there. Steps h/100 ... 100h are tried.
+    `measured` maps each step factor (h/100 ... 100h) to the centred slope there and what f
+    returned: (slope, (cost_up, up, cost_down, down)).
     """
     centred, gaps, slopes, noise = {}, {}, {}, {}
-    for factor in SWEEP_FACTORS:
-        step = h * factor
-        up, down = x0 + step, x0 - step
+    for factor, (slope, (cost_up, up, cost_down, down)) in measured.items():
         if up == x0 or down == x0:  # the step vanishes on one side (x0 a power of two)
             continue
-        costs = slope_at(step)
-        if costs is None:
-            continue
-        (cost_up, up), (cost_down, down) = costs
-        centred[factor] = (cost_up - cost_down) / (up - down)
+        centred[factor] = slope
         forward, backward = (cost_up - cost) / (up - x0), (cost - cost_down) / (x0 - down)
         gaps[factor], slopes[factor] = abs(forward - backward), (backward, forward)
         noise[factor] = 4 * cost_eps * max(1.0, abs(cost)) / (up - down)

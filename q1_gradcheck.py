@@ -200,10 +200,11 @@ def numerical_gradient(f, x, h=1e-4, *, df=None, rngs=None):
     return np.array([slopes[i] for i in range(point.size)]).reshape(point.shape)
 
 
-def _slopes(session, indices, h):
+def _slopes(session, indices, h, values=None):
     """The centred differences: for each entry i, nudge x[i] up and down by h, call f (the
     session resets the random states first), put the saved bits back, and divide the change
-    by the step actually taken. NaN where x[i] + h == x[i] - h. {i: slope}."""
+    by the step actually taken. NaN where x[i] + h == x[i] - h. {i: slope}; with a dict
+    `values`, also what f returned and where, {i: (value_up, up, value_down, down)}."""
     while True:
         slopes = {}
         for i in indices:
@@ -217,6 +218,8 @@ def _slopes(session, indices, h):
             if session.df is not None:
                 change = np.sum(change * session.df)  # outputs first, then weighted by df
             slopes[i] = change / (up - down) if up != down else np.nan
+            if values is not None:
+                values[i] = (value_up, up, value_down, down)
         if session.random_states_held():
             return slopes  # else f drew at a nudged point only: again, resetting every call
 
@@ -275,27 +278,24 @@ def _same_at_x(session, point, cost, grad, h, tol):
 
 
 def _sweep(session, grad, numeric, cost, h, tol, cost_eps):
-    """Verdicts for the worst failing entries: {flat index: (verdict, passing step, slopes)}."""
+    """Verdicts for the worst failing entries, from their slopes at steps h/100 ... 100h
+    measured by `_slopes` as every slope is: {flat index: (verdict, passing step, slopes)}."""
     index = np.fromiter(numeric, dtype=np.intp, count=len(numeric))
     errors = relative_error(grad[index], np.fromiter(numeric.values(), float, len(numeric)))
     failing = np.flatnonzero(~(errors <= tol))
     worst = failing[np.argsort(-np.where(np.isnan(errors[failing]), np.inf, errors[failing]))]
-    verdicts = {}
-    for k in worst[:_explain.SWEEP_LIMIT]:
-        i = int(index[k])
-        saved = session.flat[i]
-
-        def costs_at(step, i=i, saved=saved):
-            try:
-                return session.value_at(i, saved + step), session.value_at(i, saved - step)
-            except Stop:  # a step too far for f (a non-finite cost): judge by the others
-                return None
-            finally:
-                session.flat[i] = saved
-
-        verdicts[i] = _explain.sweep_verdict(costs_at, float(saved), float(grad[i]), cost, h,
-                                             tol, cost_eps, relative_error)
-    return verdicts
+    worst = [int(index[k]) for k in worst[:_explain.SWEEP_LIMIT]]
+    measured = {}
+    for factor in _explain.SWEEP_FACTORS:
+        values = {}
+        try:
+            slopes = _slopes(session, worst, h * factor, values)
+        except Stop:  # a step too far for f (a non-finite cost): judge by the others
+            continue
+        measured[factor] = {i: (slopes[i], values[i]) for i in worst}
+    return {i: _explain.sweep_verdict({k: m[i] for k, m in measured.items()},
+                                      float(session.flat[i]), float(grad[i]), cost, h, tol,
+                                      cost_eps, relative_error) for i in worst}
 
 
 def _all_below(index, analytic, numeric, lo, hi, floor):
