@@ -285,6 +285,8 @@ def _sweep(session, grad, numeric, cost, h, tol, cost_eps):
     failing = np.flatnonzero(~(errors <= tol))
     worst = failing[np.argsort(-np.where(np.isnan(errors[failing]), np.inf, errors[failing]))]
     worst = [int(index[k]) for k in worst[:_explain.SWEEP_LIMIT]]
+    if not worst:
+        return {}  # a pass makes no further calls
     measured = {}
     for factor in _explain.SWEEP_FACTORS:
         values = {}

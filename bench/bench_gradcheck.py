@@ -110,8 +110,8 @@ def main():
     quick = "--quick" in sys.argv
     print(f"NumPy {np.__version__}" + (f", torch {torch.__version__}" if torch else
                                        " (torch not installed: its comparison is skipped)"))
-    overhead(20, (10, 5, 10), 3 if quick else 9, with_torch=True)
-    overhead(20, (100, 50, 10), 1 if quick else 3, with_torch=not quick)
+    overhead(20, (10, 5, 10), 3 if quick else 15, with_torch=True)
+    overhead(20, (100, 50, 10), 1 if quick else 5, with_torch=not quick)
 
 
 if __name__ == "__main__":
