@@ -506,26 +506,41 @@ def _sigmoid_grad_given_x(s):
     return sigmoid(s) * (1 - sigmoid(s))
 
 
-def _network(bug):
+def _network_with(bug, data, labels, params, dims):
     """The reference pass with one slip, written out here so that each slip is visible."""
-    def forward_backward_prop(data, labels, params, dims):
-        W1, b1, W2, b2 = q1c_neural.unpack_params(params, dims)
-        z1 = data @ W1 + b1
-        h = sigmoid(z1)
-        y_hat = softmax(h @ W2 + b2)
-        cost = -np.sum(labels * np.log(y_hat))
-        delta2 = y_hat - labels
-        delta1 = delta2 @ W2.T * (z1 * (1 - z1) if bug == "sigmoid_grad(z)" else h * (1 - h))
-        grad_W2 = h.T @ delta2
-        if bug == "transposed W2":  # delta2^T h is (Dy, H), laid out flat as if (H, Dy)
-            grad_W2 = (delta2.T @ h).reshape(grad_W2.shape)
-        grad_b1, grad_b2 = delta1.sum(axis=0), delta2.sum(axis=0)
-        if bug == "zero biases":
-            grad_b1, grad_b2 = np.zeros_like(grad_b1), np.zeros_like(grad_b2)
-        if bug == "averaged cost":
-            cost = cost / len(data)
-        return cost, q1c_neural.pack_params(data.T @ delta1, grad_b1, grad_W2, grad_b2)
-    return forward_backward_prop
+    W1, b1, W2, b2 = q1c_neural.unpack_params(params, dims)
+    z1 = data @ W1 + b1
+    h = sigmoid(z1)
+    y_hat = softmax(h @ W2 + b2)
+    cost = -np.sum(labels * np.log(y_hat))
+    delta2 = y_hat - labels
+    delta1 = delta2 @ W2.T * (z1 * (1 - z1) if bug == "sigmoid_grad(z)" else h * (1 - h))
+    grad_W2 = h.T @ delta2
+    if bug == "transposed W2":  # delta2^T h is (Dy, H), laid out flat as if (H, Dy)
+        grad_W2 = (delta2.T @ h).reshape(grad_W2.shape)
+    grad_b1, grad_b2 = delta1.sum(axis=0), delta2.sum(axis=0)
+    if bug == "zero biases":
+        grad_b1, grad_b2 = np.zeros_like(grad_b1), np.zeros_like(grad_b2)
+    if bug == "averaged cost":
+        cost = cost / len(data)
+    return cost, q1c_neural.pack_params(data.T @ delta1, grad_b1, grad_W2, grad_b2)
+
+
+# Module-level, so that they pickle where processes are spawned rather than forked.
+def _averaged_cost(data, labels, params, dims):
+    return _network_with("averaged cost", data, labels, params, dims)
+
+
+def _sigmoid_grad_of_z(data, labels, params, dims):
+    return _network_with("sigmoid_grad(z)", data, labels, params, dims)
+
+
+def _transposed_W2(data, labels, params, dims):
+    return _network_with("transposed W2", data, labels, params, dims)
+
+
+def _zero_biases(data, labels, params, dims):
+    return _network_with("zero biases", data, labels, params, dims)
 
 
 def _checker_that_forgets_to_restore(f, x, gradient_text=""):
@@ -547,11 +562,10 @@ GALLERY = {
     "softmax without the max shift": ("softmax", _softmax_without_shift),
     "softmax over the whole matrix": ("softmax", _softmax_over_the_whole_matrix),
     "the sigmoid's derivative given x": ("sigmoid_grad", _sigmoid_grad_given_x),
-    "averaged cost": ("forward_backward_prop", _network("averaged cost")),
-    "sigmoid_grad(z) in the backward step": ("forward_backward_prop",
-                                             _network("sigmoid_grad(z)")),
-    "transposed W2 gradient": ("forward_backward_prop", _network("transposed W2")),
-    "bias gradients left at zero": ("forward_backward_prop", _network("zero biases")),
+    "averaged cost": ("forward_backward_prop", _averaged_cost),
+    "sigmoid_grad(z) in the backward step": ("forward_backward_prop", _sigmoid_grad_of_z),
+    "transposed W2 gradient": ("forward_backward_prop", _transposed_W2),
+    "bias gradients left at zero": ("forward_backward_prop", _zero_biases),
     "a checker that forgets to restore x": ("gradcheck_naive",
                                             _checker_that_forgets_to_restore),
 }
