@@ -696,7 +696,7 @@ def report_html(result):
     return "".join(parts)
 
 
-def print_classic(result, gradient_text):
+def print_classic(result, gradient_text, report=True):
     """The classic messages (CS224n 2017's, or with a gradient_text the 2019+ starters'),
     then the report on failure."""
     result._printed = True
@@ -716,7 +716,8 @@ def print_classic(result, gradient_text):
         where = " in the vector of gradients" if gradient_text else ""
         print(f"First gradient error found at index {first.place}{where}")
         print(f"Your gradient: {first.analytic:f} \t Numerical gradient: {first.numeric:f}")
-    print(result.report)
+    if report:
+        print(result.report)
 
 
 class Progress:

@@ -141,8 +141,8 @@ def gradcheck_naive(f, x, gradient_text="", *, h=1e-4, tol=1e-5, blocks=None, sa
                       f"{floor:.1e}, too small to tell from the cost's rounding"
                       + (f"; {result.untested_cause}" if result.untested_cause else ""),
                       UserWarning, stacklevel=2)
-    if verbose:
-        _explain.print_classic(result, gradient_text)
+    if verbose:  # the classic lines; the report too, unless the exception is to carry it
+        _explain.print_classic(result, gradient_text, report=not raise_exception)
     if raise_exception and not result.passed:
         raise GradcheckError(result)
     return result

@@ -787,6 +787,7 @@ def test_a_failing_check_raises_by_default_after_the_classic_lines(capsys):
         gradcheck_naive(lambda x: (np.sum(x ** 2), x), np.ones(3))
     out = capsys.readouterr().out
     assert out.startswith("Gradient check failed.\nFirst gradient error found at index (0,)")
+    assert len(out.splitlines()) == 3  # the report travels in the exception, not twice
     error = info.value
     assert isinstance(error, AssertionError) and not error.result
     assert str(error) == error.result.report and "3 of 3 entries failed" in str(error)
