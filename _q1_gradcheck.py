@@ -20,6 +20,11 @@ import numpy as np
 from _q1_arrays import as_real_array
 from _q1_progress import ProgressLine
 
+__all__ = ["FD_ERROR", "KINK", "NOISE", "NO_STEP", "WRONG", "Stop", "Layout", "Point", "Session",
+           "check_f", "blocks_of", "settings", "split_output", "grad_vector", "sweep_verdict",
+           "pattern_hint", "verdict_hints", "block_hints", "untested_cause", "report_text",
+           "report_html", "print_classic", "random_sources"]
+
 # Verdicts of a failing entry, from the step sweep.
 FD_ERROR = "finite-difference error"
 KINK = "kink"
