@@ -269,7 +269,7 @@ class Session:
 
     def __init__(self, f, point, layout, rngs=None, verbose=False, planned=0, df=None):
         self.f, self.point, self.layout, self.df = f, point, layout, df
-        self.flat, self.saved = point.flat, point.copy()
+        self.flat, self.saved, self.argument = point.flat, point.copy(), point.argument
         self.generators = generators(rngs)
         self.to_reset = []
         self.calls, self.modified = 0, ""
@@ -294,7 +294,7 @@ class Session:
         """Reset the generators f draws from, call f at the current point, return its output."""
         for g in self.to_reset:
             g.set(g.entry)
-        out = self.f(self.point.argument)
+        out = self.f(self.argument)
         self.calls += 1
         if self.calls == 1:
             for g in self.generators:

@@ -205,18 +205,19 @@ def _slopes(session, indices, h, values=None):
     session resets the random states first), put the saved bits back, and divide the change
     by the step actually taken. NaN where x[i] + h == x[i] - h. {i: slope}; with a dict
     `values`, also what f returned and where, {i: (value_up, up, value_down, down)}."""
+    flat, value_at, df = session.flat, session.value_at, session.df
     while True:
         slopes = {}
         for i in indices:
-            saved = session.flat[i]
+            saved = flat[i]
             try:
-                value_up, up = session.value_at(i, saved + h)
-                value_down, down = session.value_at(i, saved - h)
+                value_up, up = value_at(i, saved + h)
+                value_down, down = value_at(i, saved - h)
             finally:
-                session.flat[i] = saved  # the saved bits, not x + h - h
+                flat[i] = saved  # the saved bits, not x + h - h
             change = value_up - value_down
-            if session.df is not None:
-                change = np.sum(change * session.df)  # outputs first, then weighted by df
+            if df is not None:
+                change = np.sum(change * df)  # outputs first, then weighted by df
             slopes[i] = change / (up - down) if up != down else np.nan
             if values is not None:
                 values[i] = (value_up, up, value_down, down)
